@@ -1,0 +1,129 @@
+"""Normalisation family: batch-norm statistics of a batch in training mode."""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import combinations_with_replacement
+from math import isqrt
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Matrix, Num, Vector
+from qbank.tex import display, factor
+
+# Batch sizes with integer-deviation columns of integer standard deviation;
+# b = 3 has none (a sum-zero integer triple never has a square mean square).
+BATCH_SIZES = (2, 4, 5, 6)
+
+
+@cache
+def deviation_patterns(batch: int) -> tuple[tuple[int, ...], ...]:
+    """Multisets of integer deviations with sum 0 and an integer population std of 1 to 4."""
+    found = []
+    for combo in combinations_with_replacement(range(-6, 7), batch):
+        square_sum = sum(c * c for c in combo)
+        if sum(combo) == 0 and square_sum % batch == 0 and 1 <= square_sum // batch <= 16 \
+                and isqrt(square_sum // batch) ** 2 == square_sum // batch:
+            found.append(combo)
+    return tuple(found)
+
+
+def column(z, j):
+    return [row[j] for row in z]
+
+
+def statistics(p):
+    """Per-feature mean and biased (population) variance."""
+    b = len(p["z"])
+    mean = tuple(sum(column(p["z"], j)) / b for j in range(len(p["z"][0])))
+    var = tuple(sum((x - m) ** 2 for x in column(p["z"], j)) / b for j, m in enumerate(mean))
+    return mean, var
+
+
+class Statistics(Generator):
+    id = "bn.statistics"
+    title = "Batch normalisation of a batch in training mode"
+    topics = ("normalisation",)
+    params = {
+        "z": Matrix(Num(), max_rows=32, max_cols=8),
+        "gamma": Vector(Num(), 1, 8), "beta": Vector(Num(), 1, 8),
+        "eps": Num(0, 1, default=0),
+    }
+    max_abs = 200
+    max_denominator = 4
+
+    def sample(self, d):
+        z = d.value("z", lambda: self._batch(d))
+        n = len(z[0])
+        return {"z": z, "gamma": d.value("gamma", lambda: d.integers(n, 1, 3)),
+                "beta": d.value("beta", lambda: d.integers(n, -5, 5))}
+
+    @staticmethod
+    def _batch(d):
+        batch, features = d.pick(BATCH_SIZES), d.integer(1, 3)
+        columns = []
+        for _ in range(features):
+            deviations = d.rng.permutation(d.pick(deviation_patterns(batch)))
+            mean = d.integer(-5, 12)
+            columns.append([mean + int(x) for x in deviations])
+        return tuple(zip(*columns))
+
+    def check(self, p):
+        rows, cols = len(p["z"]), len(p["z"][0])
+        if rows < 2:
+            raise IllPosed("z", "a batch needs at least 2 examples (rows)")
+        for name in ("gamma", "beta"):
+            if len(p[name]) != cols:
+                raise IllPosed(name, f"needs {cols} entries, one per feature (column of z), not {len(p[name])}")
+        if p["eps"] == 0:
+            flat = [j + 1 for j, v in enumerate(statistics(p)[1]) if v == 0]
+            if flat:
+                raise IllPosed("z", f"feature {flat[0]} has zero variance, so z_norm divides by 0 with eps = 0; "
+                                    "vary that column or give eps > 0")
+
+    def solve(self, p):
+        mean, var = statistics(p)
+        scale = tuple(sympy.sqrt(v + p["eps"]) for v in var)
+        z_norm = tuple(tuple((x - mean[j]) / scale[j] for j, x in enumerate(row)) for row in p["z"])
+        y = tuple(tuple(p["gamma"][j] * x + p["beta"][j] for j, x in enumerate(row)) for row in z_norm)
+        return {"mean": mean, "std": tuple(sympy.sqrt(v) for v in var), "z_norm": z_norm, "y": y}
+
+    def render(self, p, answers):
+        b, n = len(p["z"]), len(p["z"][0])
+        eps = sympy.latex(p["eps"])
+        statement = (
+            rf"A batch-normalisation layer in training mode receives a batch of {b} examples with {n} "
+            rf"feature{'s' if n > 1 else ''} (one row per example):"
+            + display("z", p["z"])
+            + rf"It normalises each feature with the batch mean $\mu_j = \frac1{{{b}}}\sum_i z_{{ij}}$ and the biased "
+            rf"(population) variance $\sigma_j^2 = \frac1{{{b}}}\sum_i (z_{{ij}} - \mu_j)^2$, as batch norm does "
+            rf"during training: $\hat z_{{ij}} = (z_{{ij}} - \mu_j)/\sqrt{{\sigma_j^2 + \varepsilon}}$ with "
+            rf"$\varepsilon = {eps}$, then outputs $y_{{ij}} = \gamma_j \hat z_{{ij}} + \beta_j$ with"
+            + display(r"\gamma", p["gamma"]) + display(r"\beta", p["beta"])
+        )
+        parts = (
+            Part(r"Compute the mean $\mu_j$ of every feature.", ("mean",), 1),
+            Part(r"Compute the standard deviation $\sigma_j$ of every feature.", ("std",), 2),
+            Part(r"Compute the normalised batch $\hat z$.", ("z_norm",), 2),
+            Part(r"Compute the output $y$.", ("y",), 2),
+        )
+        return Rendered(statement, parts, self._solution(p, answers))
+
+    @staticmethod
+    def _solution(p, answers):
+        b = len(p["z"])
+        first = column(p["z"], 0)
+        mean0 = answers["mean"].exact[0]
+        return (
+            rf"Feature 1: $\mu_1 = ({' + '.join(factor(x) for x in first)})/{b} = {sympy.latex(mean0)}$ and "
+            rf"$\sigma_1^2 = ({' + '.join(f'({sympy.latex(x - mean0)})^2' for x in first)})/{b} "
+            rf"= {sympy.latex(answers['std'].exact[0] ** 2)}$. The same for every feature gives"
+            + display(r"\mu", answers["mean"].exact) + display(r"\sigma", answers["std"].exact)
+            + r"Subtract each column's mean and divide by $\sqrt{\sigma_j^2 + \varepsilon}$:"
+            + display(r"\hat z", answers["z_norm"].exact)
+            + r"Scale by $\gamma_j$ and shift by $\beta_j$ column by column:"
+            + display("y", answers["y"].exact)
+        )

@@ -1,0 +1,111 @@
+"""Recurrent family: a scalar ReLU RNN, forward values and derivatives through time."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.exact import scalars
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Choice, Num, Vector
+
+ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
+
+
+def relu_grad(z, at_zero) -> sympy.Integer:
+    return ONE if z > 0 else sympy.Integer(at_zero) if z == 0 else ZERO
+
+
+def unroll(p) -> list[dict]:
+    """Every step's z, h, ReLU' and the running derivatives of h_t (forward-mode)."""
+    V, W, x = p["V"], p["W"], p["x"]
+    h, dV, dW, dx = p["h0"], ZERO, ZERO, [ZERO] * len(x)
+    steps = []
+    for t, x_t in enumerate(x):
+        z = V * h + W * x_t
+        r = relu_grad(z, p["relu_grad_at_zero"])
+        dV, dW = r * (h + V * dV), r * (x_t + V * dW)
+        dx = [r * (V * d + (W if k == t else ZERO)) for k, d in enumerate(dx)]
+        h = z if z > 0 else ZERO
+        steps.append({"z": z, "h": h, "r": r, "dV": dV, "dW": dW, "dx": tuple(dx)})
+    return steps
+
+
+class ReluDerivatives(Generator):
+    id = "rnn.relu_derivatives"
+    title = "Scalar ReLU RNN: hidden states and derivatives through time"
+    topics = ("rnn", "backprop")
+    params = {
+        "V": Num(-20, 20), "W": Num(-20, 20), "h0": Num(-50, 50),
+        "x": Vector(Num(-50, 50), 2, 4),
+        "relu_grad_at_zero": Choice(0, 1),
+    }
+    max_abs = 200
+
+    def sample(self, d):
+        for _ in range(200):
+            p = {
+                "V": d.int("V", -3, 3, exclude=(0,)), "W": d.int("W", -3, 3, exclude=(0,)),
+                "h0": d.int("h0", -3, 3),
+                "x": d.value("x", lambda: d.integers(d.integer(2, 4), -3, 3)),
+                "relu_grad_at_zero": d.choice("relu_grad_at_zero", (0, 1)),
+            }
+            if self._hand_solvable(p):
+                break
+        return p
+
+    def _hand_solvable(self, p) -> bool:
+        """No pre-activation exactly 0, a live last step (else every derivative is 0), small numbers."""
+        steps = unroll({k: sympy.sympify(v) for k, v in p.items()})
+        return (all(s["z"] != 0 for s in steps) and steps[-1]["z"] > 0
+                and all(abs(v) <= self.max_abs for v in scalars(list(self.solve_steps(steps).values()))))
+
+    def solve(self, p):
+        return self.solve_steps(unroll(p))
+
+    @staticmethod
+    def solve_steps(steps):
+        last = steps[-1]
+        return {"h": tuple(s["h"] for s in steps), "dhT_dV": last["dV"], "dhT_dW": last["dW"], "dhT_dx": last["dx"]}
+
+    def render(self, p, answers):
+        T = len(p["x"])
+        xs = ",\\ ".join(rf"x_{t + 1} = {sympy.latex(x)}" for t, x in enumerate(p["x"]))
+        statement = (
+            r"A recurrent network with one scalar hidden unit computes "
+            r"\[ h_t = \mathrm{ReLU}(z_t),\qquad z_t = V h_{t-1} + W x_t,\qquad \mathrm{ReLU}(z) = \max(0, z), \]"
+            rf"with $V = {sympy.latex(p['V'])}$, $W = {sympy.latex(p['W'])}$, $h_0 = {sympy.latex(p['h0'])}$ "
+            rf"and inputs ${xs}$. Take $\mathrm{{ReLU}}'(0) = {p['relu_grad_at_zero']}$ "
+            r"(and $\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$)."
+        )
+        parts = (
+            Part(rf"Compute the hidden states $h_1, \dots, h_{T}$.", ("h",), 2),
+            Part(rf"Compute $\partial h_{T}/\partial V$.", ("dhT_dV",), 2),
+            Part(rf"Compute $\partial h_{T}/\partial W$.", ("dhT_dW",), 2),
+            Part(rf"Compute $\partial h_{T}/\partial x_k$ for every $k = 1, \dots, {T}$.", ("dhT_dx",), 2),
+        )
+        return Rendered(statement, parts, self._solution(p, answers, unroll(p)))
+
+    @staticmethod
+    def _solution(p, answers, steps):
+        T = len(steps)
+        rows = " \\\\\n".join(
+            " & ".join(f"${sympy.latex(v)}$" for v in (t + 1, s["z"], s["h"], s["r"], s["dV"], s["dW"]))
+            for t, s in enumerate(steps))
+        dead = [str(t + 1) for t, s in enumerate(steps) if s["r"] == 0]
+        return (
+            r"Forward, then the derivatives step by step with $r_t = \mathrm{ReLU}'(z_t)$: "
+            r"\[ \frac{\partial h_t}{\partial V} = r_t\Big(h_{t-1} + V \frac{\partial h_{t-1}}{\partial V}\Big),\quad "
+            r"\frac{\partial h_t}{\partial W} = r_t\Big(x_t + V \frac{\partial h_{t-1}}{\partial W}\Big),\quad "
+            r"\frac{\partial h_t}{\partial x_k} = r_t\Big(V \frac{\partial h_{t-1}}{\partial x_k} + W[t = k]\Big), \]"
+            r"starting from $\partial h_0/\partial V = \partial h_0/\partial W = 0$ ($h_0$ is a constant)."
+            "\n\n\\begin{center}\\begin{tabular}{cccccc}\n"
+            r"$t$ & $z_t$ & $h_t$ & $r_t$ & $\partial h_t/\partial V$ & $\partial h_t/\partial W$ \\ \hline" "\n"
+            + rows + "\n\\end{tabular}\\end{center}\n\n"
+            + (f"Step{'s' if len(dead) > 1 else ''} {', '.join(dead)} {'are' if len(dead) > 1 else 'is'} dead "
+               r"($z_t \le 0$ with $r_t = 0$): no gradient flows back through "
+               + ("them" if len(dead) > 1 else "it") + ". " if dead else "")
+            + rf"So $h = {answers['h'].latex}$, $\partial h_{T}/\partial V = {answers['dhT_dV'].latex}$, "
+            rf"$\partial h_{T}/\partial W = {answers['dhT_dW'].latex}$ and "
+            rf"$(\partial h_{T}/\partial x_k)_{{k=1..{T}}} = {answers['dhT_dx'].latex}$."
+        )

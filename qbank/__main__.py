@@ -1,0 +1,3 @@
+from qbank.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""Exact values (sympy scalars, tuples for vectors, tuples of tuples for matrices).
+
+Everything here works on the same nested shapes, so answers of any shape
+serialise, display and compare the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy
+
+# Names an exact answer string may use; parsing goes through this table only.
+_PARSE_NAMES = {
+    name: getattr(sympy, name)
+    for name in ("Integer", "Rational", "sqrt", "exp", "log", "tanh", "pi", "E", "Abs")
+}
+
+
+def rational(raw, param: str) -> sympy.Rational:
+    """A user number (int, decimal float or "p/q" string) as an exact Rational."""
+    from qbank.errors import BadParam
+
+    if isinstance(raw, bool):
+        raise BadParam(param, f"expected a number, got {raw!r}")
+    try:
+        if isinstance(raw, (int, Fraction, sympy.Rational)):
+            return sympy.Rational(raw)
+        if isinstance(raw, float) and math.isfinite(raw):
+            return sympy.Rational(repr(raw))  # 0.95 means 19/20, not the binary double
+        if isinstance(raw, str):
+            return sympy.Rational(Fraction(raw.strip()))
+    except (ValueError, ZeroDivisionError, TypeError):
+        pass
+    raise BadParam(param, f"expected an integer or exact rational such as 3 or \"3/2\", got {raw!r}")
+
+
+def nested_map(fn, value):
+    """Apply fn to every scalar of a scalar, vector or matrix."""
+    if isinstance(value, (tuple, list)):
+        return tuple(nested_map(fn, item) for item in value)
+    return fn(value)
+
+
+def scalars(value):
+    """Every scalar of a nested value, row-major."""
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            yield from scalars(item)
+    else:
+        yield value
+
+
+def is_exact(value) -> bool:
+    """True when every scalar is a sympy number with no floating-point part."""
+    if isinstance(value, str):
+        return True
+    return all(
+        isinstance(x, sympy.Expr) and x.is_number and not x.has(sympy.Float) for x in scalars(value)
+    )
+
+
+def _json_map(fn, value):
+    if isinstance(value, (tuple, list)):
+        return [_json_map(fn, item) for item in value]
+    return fn(value)
+
+
+def to_text(value):
+    """The JSON form of an exact value: sympy strings in nested lists."""
+    return value if isinstance(value, str) else _json_map(str, value)
+
+
+def from_text(data):
+    """Inverse of to_text."""
+    if isinstance(data, (list, tuple)):
+        return tuple(from_text(item) for item in data)
+    return sympy.sympify(data, locals=_PARSE_NAMES, rational=True)
+
+
+def to_number(x):
+    """A JSON number for one exact scalar: int when integral, else float."""
+    if x.is_Integer:
+        return int(x)
+    return float(sympy.N(x, 17))
+
+
+def to_numbers(value):
+    """JSON numbers in nested lists, shaped like the value."""
+    return value if isinstance(value, str) else _json_map(to_number, value)
+
+
+def decimal(x, places: int = 4) -> str:
+    """Display string for one scalar: exact when it terminates within `places`
+    digits, else rounded to `places` decimals (4 significant digits below 0.01)."""
+    if x.is_Integer:
+        return str(int(x))
+    if x.is_Rational and (Fraction(int(x.p), int(x.q)) * 10**places).denominator == 1:
+        return f"{float(x):.{places}f}".rstrip("0")
+    number = float(sympy.N(x, 17))
+    if abs(number) < 0.01:
+        return f"{number:.{places}g}"
+    return f"{number:.{places}f}"
+
+
+def latex(value, scalar=sympy.latex) -> str:
+    """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix)."""
+    if isinstance(value, str):
+        return r"\text{" + value + "}"
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        rows = (" & ".join(scalar(x) for x in row) for row in value)
+        return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+    if isinstance(value, tuple):
+        return r"\left(" + ",\\ ".join(scalar(x) for x in value) + r"\right)"
+    return scalar(value)
+
+
+def decimal_latex(value) -> str:
+    """LaTeX of the decimal display of a value, same layout as latex()."""
+    return latex(value, scalar=decimal)
+
+
+def is_integral(value) -> bool:
+    return not isinstance(value, str) and all(x.is_Integer for x in scalars(value))

@@ -1,0 +1,148 @@
+"""The generator contract and the one function that turns (generator, seed, pins) into a variant.
+
+A generator declares `params` and implements four steps:
+  sample(draw)           -> params, nice by construction (draw honours pins)
+  check(params)          -> None, or raise IllPosed naming the parameter
+  solve(params)          -> {answer name: exact value}, sympy only
+  render(params, answers)-> Rendered (statement, parts, worked solution)
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import ClassVar
+
+from qbank.errors import BadParam, IllPosed
+from qbank.model import Answer, Rendered, Variant
+from qbank.params import REQUIRED, Param
+from qbank.seeding import variant_rng
+
+# A draw that conflicts with pins is redrawn; this bounds how often before the
+# conflict is reported as the user's ill-posed pin.
+MAX_ATTEMPTS = 200
+
+
+class Generator:
+    id: ClassVar[str]
+    version: ClassVar[int] = 1
+    title: ClassVar[str]
+    topics: ClassVar[tuple[str, ...]] = ()
+    params: ClassVar[dict[str, Param]]
+    # Hand-solvability bounds on sampled variants: every answer scalar is at most
+    # max_abs in size and, when rational, has a denominator of at most max_denominator.
+    max_abs: ClassVar[int] = 1000
+    max_denominator: ClassVar[int] = 1
+
+    def sample(self, draw: "Draw") -> dict:
+        raise NotImplementedError
+
+    def check(self, p: dict) -> None:
+        """Cross-parameter well-posedness; single values are checked by their declarations."""
+
+    def solve(self, p: dict) -> dict:
+        raise NotImplementedError
+
+    def render(self, p: dict, answers: dict[str, Answer]) -> Rendered:
+        raise NotImplementedError
+
+
+class Draw:
+    """Random draws for sample(): a pinned parameter is returned as pinned, never drawn."""
+
+    def __init__(self, rng, pins: dict):
+        self.rng = rng
+        self.pins = pins
+        self.drew = False
+
+    def value(self, name: str, make):
+        if name in self.pins:
+            return self.pins[name]
+        self.drew = True
+        return make()
+
+    def default(self, name: str, value):
+        """A pinned value, else a fixed default (no randomness, so no redraw helps)."""
+        return self.pins.get(name, value)
+
+    def integer(self, lo: int, hi: int, exclude=()) -> int:
+        options = [v for v in range(lo, hi + 1) if v not in exclude]
+        return options[int(self.rng.integers(len(options)))]
+
+    def pick(self, options):
+        return options[int(self.rng.integers(len(options)))]
+
+    def integers(self, shape, lo: int, hi: int, exclude=()):
+        """A tuple (or tuple of tuples for a 2-d shape) of integers in [lo, hi]."""
+        if isinstance(shape, int):
+            return tuple(self.integer(lo, hi, exclude) for _ in range(shape))
+        rows, cols = shape
+        return tuple(self.integers(cols, lo, hi, exclude) for _ in range(rows))
+
+    def int(self, name: str, lo: int, hi: int, exclude=()) -> int:
+        return self.value(name, lambda: self.integer(lo, hi, exclude))
+
+    def choice(self, name: str, options):
+        return self.value(name, lambda: self.pick(options))
+
+    def chance(self, probability: float) -> bool:
+        return bool(self.rng.random() < probability)
+
+
+def parse_params(gen: Generator, raw: dict) -> dict:
+    """Parse user or sampled params against the declarations; unknown names are errors."""
+    unknown = sorted(set(raw) - set(gen.params))
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, gen.params, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(gen.params)
+        raise BadParam(name, f"{gen.id} has no such parameter; {hint}")
+    return {name: decl.parse(raw[name], name) for name, decl in gen.params.items() if name in raw}
+
+
+def make_variant(gen: Generator, seed: int, pins: dict | None = None) -> Variant:
+    """Sample (honouring pins), check, solve: the same seed and pins give the same variant."""
+    pinned = parse_params(gen, pins or {})
+    rng = variant_rng(seed, gen.id, gen.version)
+    for attempt in range(MAX_ATTEMPTS):
+        draw = Draw(rng, pinned)
+        # pins win even over names the sampler does not mention (e.g. a declared default)
+        params = _complete(gen, parse_params(gen, gen.sample(draw)) | pinned)
+        try:
+            gen.check(params)
+        except IllPosed:
+            if not draw.drew or attempt == MAX_ATTEMPTS - 1:
+                raise
+            continue
+        return _solved(gen, seed, params)
+    raise AssertionError("unreachable")
+
+
+def solve_variant(gen: Generator, seed: int, params_json: dict) -> Variant:
+    """Rebuild a variant from stored params without sampling (manifests)."""
+    params = _complete(gen, parse_params(gen, params_json))
+    gen.check(params)
+    return _solved(gen, seed, params)
+
+
+def params_of(gen: Generator, variant: Variant) -> dict:
+    return _complete(gen, parse_params(gen, variant.params))
+
+
+def render_variant(gen: Generator, variant: Variant) -> Rendered:
+    return gen.render(params_of(gen, variant), variant.answers)
+
+
+def _complete(gen: Generator, params: dict) -> dict:
+    missing = [name for name, decl in gen.params.items() if name not in params and decl.default is REQUIRED]
+    if missing:
+        raise BadParam(missing[0], f"{gen.id} needs a value for it")
+    defaults = {name: decl.parse(decl.default, name) for name, decl in gen.params.items()
+                if name not in params and decl.default is not REQUIRED}
+    return params | defaults
+
+
+def _solved(gen: Generator, seed: int, params: dict) -> Variant:
+    answers = {name: value if isinstance(value, Answer) else Answer.of(value)
+               for name, value in gen.solve(params).items()}
+    dumped = {name: gen.params[name].dump(value) for name, value in params.items()}
+    return Variant(gen.id, gen.version, seed, dumped, answers)

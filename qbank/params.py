@@ -1,0 +1,139 @@
+"""Declared parameters: what a generator accepts, how pins are parsed and dumped.
+
+In memory a parameter is exact (sympy Rational, int, bool, str, tuples);
+in JSON it is plain (ints, "p/q" strings, bools, lists).
+"""
+
+from __future__ import annotations
+
+
+from qbank.errors import BadParam
+from qbank.exact import rational
+
+REQUIRED = object()
+
+
+class Param:
+    """Base declaration: a default and a range check shared by the number types."""
+
+    kind = "value"
+
+    def __init__(self, default=REQUIRED):
+        self.default = default
+
+    def parse(self, raw, name: str):
+        raise NotImplementedError
+
+    def dump(self, value):
+        return value
+
+    def describe(self) -> str:
+        return self.kind
+
+
+class _Ranged(Param):
+    def __init__(self, lo=None, hi=None, default=REQUIRED):
+        super().__init__(default)
+        self.lo, self.hi = lo, hi
+
+    def _in_range(self, value, name: str):
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            raise BadParam(name, f"{value} is outside the allowed range {self.describe()}")
+        return value
+
+    def describe(self) -> str:
+        lo = "" if self.lo is None else f"{self.lo} <= "
+        hi = "" if self.hi is None else f" <= {self.hi}"
+        return f"{lo}{self.kind}{hi}"
+
+
+class Int(_Ranged):
+    kind = "integer"
+
+    def parse(self, raw, name):
+        number = rational(raw, name)
+        if not number.is_Integer:
+            raise BadParam(name, f"expected an integer, got {raw!r}")
+        return self._in_range(int(number), name)
+
+
+class Num(_Ranged):
+    """An exact rational; floats are read as the decimal they print as."""
+
+    kind = "number"
+
+    def parse(self, raw, name):
+        return self._in_range(rational(raw, name), name)
+
+    def dump(self, value):
+        return int(value) if value.is_Integer else str(value)
+
+
+class Bool(Param):
+    kind = "true/false"
+
+    def parse(self, raw, name):
+        if not isinstance(raw, bool):
+            raise BadParam(name, f"expected true or false, got {raw!r}")
+        return raw
+
+
+class Choice(Param):
+    def __init__(self, *options, default=REQUIRED):
+        super().__init__(default)
+        self.options = options
+
+    def describe(self):
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def parse(self, raw, name):
+        if isinstance(raw, bool) or raw not in self.options:
+            raise BadParam(name, f"expected {self.describe()}, got {raw!r}")
+        return raw
+
+
+class Vector(Param):
+    def __init__(self, item: Param, min_len=1, max_len=None, default=REQUIRED):
+        super().__init__(default)
+        self.item, self.min_len, self.max_len = item, min_len, max_len
+
+    def describe(self):
+        most = "" if self.max_len is None else f" to {self.max_len}"
+        return f"list of {self.min_len}{most} {self.item.describe()}"
+
+    def parse(self, raw, name):
+        if not isinstance(raw, (list, tuple)):
+            raise BadParam(name, f"expected a {self.describe()}, got {raw!r}")
+        if len(raw) < self.min_len or (self.max_len is not None and len(raw) > self.max_len):
+            raise BadParam(name, f"has {len(raw)} entries; expected a {self.describe()}")
+        return tuple(self.item.parse(x, f"{name}[{i + 1}]") for i, x in enumerate(raw))
+
+    def dump(self, value):
+        return [self.item.dump(x) for x in value]
+
+
+class Matrix(Param):
+    """A rectangular matrix given as a list of rows."""
+
+    def __init__(self, item: Param, max_rows=None, max_cols=None, default=REQUIRED):
+        super().__init__(default)
+        self.row = Vector(item, 1, max_cols)
+        self.max_rows = max_rows
+
+    def describe(self):
+        return f"matrix (list of rows) of {self.row.item.describe()}"
+
+    def parse(self, raw, name):
+        if not isinstance(raw, (list, tuple)) or not raw or not all(isinstance(r, (list, tuple)) for r in raw):
+            raise BadParam(name, f"expected a {self.describe()}, got {raw!r}")
+        if self.max_rows is not None and len(raw) > self.max_rows:
+            raise BadParam(name, f"has {len(raw)} rows; at most {self.max_rows} allowed")
+        rows = tuple(self.row.parse(r, f"{name}[{i + 1}]") for i, r in enumerate(raw))
+        if len({len(r) for r in rows}) != 1:
+            raise BadParam(name, "rows have different lengths; give a rectangular matrix")
+        return rows
+
+    def dump(self, value):
+        return [self.row.dump(r) for r in value]
+
+

@@ -1,0 +1,73 @@
+"""Finding generators: the entry-point group `qbank.generators`.
+
+Each entry point names a module; every Generator subclass defined in it is
+registered and validated on load, so a broken bank fails at start with a clear
+message. qbank's own bank registers itself the same way as a third-party one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from functools import cache
+from importlib.metadata import entry_points
+
+from qbank.errors import QbankError
+from qbank.generator import Generator
+from qbank.params import Param
+
+GROUP = "qbank.generators"
+_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+@cache
+def registry() -> dict[str, Generator]:
+    """All generators by id, in id order."""
+    found: dict[str, Generator] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
+        try:
+            module = ep.load()
+        except Exception as exc:  # a broken plugin must not take the whole tool down silently
+            raise QbankError(f"generator bank '{ep.name}' ({ep.value}) failed to import: {exc}") from exc
+        for cls in _generator_classes(module):
+            _validate(cls, ep.value)
+            if cls.id in found:
+                raise QbankError(f"generator id '{cls.id}' is defined twice (second in {ep.value})")
+            found[cls.id] = cls()
+    if not found:
+        raise QbankError(f"no generators found in entry-point group '{GROUP}'; install qbank with 'pip install .'")
+    return dict(sorted(found.items()))
+
+
+def get(generator_id: str) -> Generator:
+    generators = registry()
+    if generator_id in generators:
+        return generators[generator_id]
+    close = difflib.get_close_matches(generator_id, generators, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "run 'python -m qbank list' to see them"
+    raise QbankError(f"unknown generator '{generator_id}': {hint}")
+
+
+def _generator_classes(module):
+    for _, obj in sorted(vars(module).items()):
+        if inspect.isclass(obj) and issubclass(obj, Generator) and obj.__module__ == module.__name__:
+            yield obj
+
+
+def _validate(cls, where: str) -> None:
+    problems = []
+    if not isinstance(getattr(cls, "id", None), str) or not _ID.match(cls.id):
+        problems.append("an id like 'family.name'")
+    if not isinstance(cls.version, int) or cls.version < 1:
+        problems.append("an integer version >= 1")
+    if not isinstance(getattr(cls, "title", None), str):
+        problems.append("a title")
+    params = getattr(cls, "params", None)
+    if not isinstance(params, dict) or not all(isinstance(p, Param) for p in params.values()):
+        problems.append("params: a dict of Param declarations")
+    for method in ("sample", "solve", "render"):
+        if getattr(cls, method) is getattr(Generator, method):
+            problems.append(f"a {method}() method")
+    if problems:
+        raise QbankError(f"generator {cls.__name__} in {where} needs " + "; ".join(problems))

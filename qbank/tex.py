@@ -1,0 +1,33 @@
+"""Small LaTeX helpers shared by generators (generator-made LaTeX only, never user text)."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.exact import latex
+
+
+def math(value) -> str:
+    """Inline math for an exact value."""
+    return f"${latex(value)}$"
+
+
+def display(lhs: str, value) -> str:
+    """A displayed equation `lhs = value`."""
+    return rf"\[ {lhs} = {latex(value)} \]"
+
+
+def factor(x) -> str:
+    """A scalar as a factor of a product: negatives in parentheses."""
+    text = sympy.latex(x)
+    return f"({text})" if x < 0 else text
+
+
+def sum_of_products(pairs) -> str:
+    """`a \\cdot b + c \\cdot d + ...` for pairs of exact scalars."""
+    return " + ".join(f"{factor(a)} \\cdot {factor(b)}" for a, b in pairs) or "0"
+
+
+def ordinal_list(items) -> str:
+    """`x_1, x_2` style comma list of LaTeX items."""
+    return ",\\ ".join(items)

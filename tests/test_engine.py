@@ -1,0 +1,84 @@
+"""The engine's own guarantees: stable seeds, exact values, lossless JSON, validated plugins."""
+
+import types
+
+import pytest
+import sympy
+
+from qbank import exact, registry
+from qbank.errors import QbankError
+from qbank.generator import Generator
+from qbank.model import Answer, Variant
+from qbank.params import Int
+from qbank.seeding import derive_seed, variant_rng
+
+
+def test_derived_seeds_are_pinned_constants_on_every_machine():
+    # SHA-256 based: if these change, every published exam's versions change.
+    assert derive_seed("exam", 1, 2) == derive_seed("exam", 1, 2)
+    assert derive_seed("exam", 1, 2) != derive_seed("exam", 2, 1)
+    assert derive_seed(7, "A", 0) == 2625780981776113245  # sha256(b'[7,"A",0]'), first 8 bytes >> 1
+    assert [int(x) for x in variant_rng(7, "conv.image_kernel", 1).integers(0, 100, 5)] == [95, 21, 88, 92, 90]
+
+
+def test_rationals_parse_exactly_from_ints_strings_and_decimal_floats():
+    assert exact.rational(3, "p") == 3
+    assert exact.rational("3/2", "p") == sympy.Rational(3, 2)
+    assert exact.rational(0.95, "p") == sympy.Rational(19, 20)
+    for bad in (True, "abc", float("nan"), None, "1/0"):
+        with pytest.raises(QbankError, match="'p'"):
+            exact.rational(bad, "p")
+
+
+@pytest.mark.parametrize("value", [
+    sympy.Integer(-4), sympy.Rational(-7, 3), sympy.sqrt(2) / 3, 1 / (1 + sympy.exp(-3)), sympy.tanh(sympy.Rational(1, 2)),
+    (sympy.Integer(1), sympy.Rational(1, 2)), ((sympy.Integer(1), sympy.sqrt(5)), (sympy.Integer(0), sympy.Integer(-2))),
+])
+def test_exact_values_survive_the_json_text_round_trip(value):
+    assert exact.from_text(exact.to_text(value)) == value
+
+
+def test_decimal_display_and_tolerance_follow_the_exact_value():
+    assert Answer.of(sympy.Rational(3, 8)).decimal == "0.375"
+    assert Answer.of(sympy.Rational(3, 8)).tolerance == 0
+    third = Answer.of(sympy.Rational(1, 3))
+    assert third.decimal == "0.3333" and third.tolerance == pytest.approx(5e-5)
+    tiny = Answer.of(1 / (1 + sympy.exp(9)))
+    assert tiny.decimal == "0.0001234"
+    assert abs(float(tiny.decimal) - float(tiny.exact)) <= tiny.tolerance
+
+
+def test_variant_json_matches_the_documented_shape():
+    answers = {"m": Answer.of(((sympy.Integer(1), sympy.Rational(1, 2)),)), "s": Answer.of(sympy.sqrt(2))}
+    data = Variant("a.b", 1, 5, {"k": 1}, answers).to_json()
+    assert data["answers"]["m"] == {"exact": [["1", "1/2"]], "value": [[1, 0.5]]}
+    assert data["answers"]["s"]["exact"] == "sqrt(2)"
+    assert data["answers"]["s"]["value"] == pytest.approx(2 ** 0.5, abs=1e-15)
+
+
+def test_the_bundled_bank_is_found_through_entry_points():
+    assert {"conv.image_kernel", "lstm.param_count", "rnn.relu_derivatives", "bn.statistics"} <= set(registry.registry())
+
+
+def test_a_broken_generator_is_rejected_at_load_with_its_name(monkeypatch):
+    class Broken(Generator):
+        id = "Not An Id"
+        params = {"n": Int(1, 2)}
+
+    module = types.ModuleType("fake_bank")
+    Broken.__module__ = "fake_bank"
+    module.Broken = Broken
+
+    class FakeEntryPoint:
+        name, value = "fake", "fake_bank"
+
+        def load(self):
+            return module
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [FakeEntryPoint()])
+    registry.registry.cache_clear()
+    try:
+        with pytest.raises(QbankError, match=r"Broken in fake_bank needs an id like 'family.name'; a title; a sample\(\)"):
+            registry.registry()
+    finally:
+        registry.registry.cache_clear()
