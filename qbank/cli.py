@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 
-from qbank import __version__, registry
+from pathlib import Path
+
+from qbank import __version__, build, manifest, plan, registry, spec
 from qbank.errors import QbankError
 from qbank.generator import make_variant, render_variant
 
@@ -36,6 +38,22 @@ def _parser() -> argparse.ArgumentParser:
                       help='pinned parameters, e.g. \'{"stride": 2}\'')
     show.add_argument("--json", action="store_true", help="print the variant as one JSON object")
     show.set_defaults(run=_show)
+
+    build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest")
+    build.add_argument("target", choices=("exam",))
+    build.add_argument("spec", nargs="?", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
+    build.add_argument("--versions", type=int, help="number of versions (overrides the spec)")
+    build.add_argument("--seed", type=_seed, help="master seed (overrides the spec)")
+    build.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
+    build.add_argument("--from-manifest", metavar="MANIFEST", dest="manifest",
+                       help="rebuild the PDFs of a previous build from its manifest.json, without sampling")
+    build.set_defaults(run=_build)
+
+    version = commands.add_parser("show-version", help="print one version's questions and answers by its code")
+    version.add_argument("code")
+    version.add_argument("--spec", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
+    version.add_argument("--seed", type=_seed, help="master seed, if the build overrode the spec's")
+    version.set_defaults(run=_show_version)
     return parser
 
 
@@ -81,6 +99,35 @@ def _show(args) -> int:
     for name, answer in variant.answers.items():
         print(f"  {name} = {_plain(answer.exact)}" + ("" if answer.decimal == _plain(answer.exact) else f"  ~ {answer.decimal}"))
     print("\nsolution:\n" + rendered.solution.strip())
+    return 0
+
+
+def _build(args) -> int:
+    if args.manifest:
+        if args.spec or args.versions is not None or args.seed is not None:
+            raise QbankError("--from-manifest rebuilds a finished build; give no SPEC, --versions or --seed with it")
+        exam, versions = manifest.load(Path(args.manifest))
+    else:
+        exam = spec.with_overrides(spec.load(args.spec), args.versions, args.seed)
+        versions = plan.plan(exam)
+    target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty())
+    print(f"built {len(versions)} version{'s' if len(versions) > 1 else ''} of '{exam.title}' in {target}")
+    for path in sorted(target.iterdir()):
+        print(f"  {path.name}{'/' if path.is_dir() else ''}")
+    return 0
+
+
+def _show_version(args) -> int:
+    exam = spec.with_overrides(spec.load(args.spec), None, args.seed)
+    version = plan.find_version(plan.plan(exam), args.code)
+    student = f", student {version.student.id} {version.student.name}" if version.student else ""
+    print(f"version {version.code} (number {version.number} of {exam.versions}{student}), seed {exam.seed}")
+    for q in version.questions:
+        v = q.variant
+        print(f"\nquestion {q.number} ({q.points} points): {v.generator} v{v.version}, seed {v.seed}")
+        print(f"  params: {json.dumps(v.params)}")
+        for name, answer in v.answers.items():
+            print(f"  {name} = {_plain(answer.exact)}")
     return 0
 
 

@@ -1,0 +1,64 @@
+"""Running pdflatex ourselves: safe flags, paranoid file access, errors that say where."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from qbank.errors import QbankError
+
+INSTALL_HINT = ("install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base texlive-latex-recommended "
+                "texlive-latex-extra texlive-fonts-recommended lmodern), or run 'make exam' which does it")
+FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error")
+_PAGES = re.compile(r"Output written on .*?\((\d+) pages?")
+
+
+class TexError(QbankError):
+    """TeX failed on one document; the log is kept at log_path."""
+
+    def __init__(self, name: str, line: int | None, error: str, log_path: Path):
+        self.name, self.line, self.error, self.log_path = name, line, error, log_path
+        super().__init__(f"LaTeX failed on {name}.tex: {error}")
+
+
+def find_pdflatex() -> str:
+    path = shutil.which("pdflatex")
+    if not path:
+        raise QbankError(f"pdflatex not found: {INSTALL_HINT}")
+    return path
+
+
+def tex_environment(source_date_epoch: str) -> dict:
+    """Paranoid reads and writes (no absolute or parent paths, no dotfiles) and fixed dates."""
+    return os.environ | {"openout_any": "p", "openin_any": "p", "shell_escape": "f",
+                         "SOURCE_DATE_EPOCH": source_date_epoch, "FORCE_SOURCE_DATE": "1"}
+
+
+def compile_pdf(pdflatex: str, workdir: Path, name: str, env: dict, passes: int = 2) -> int:
+    """Compile workdir/name.tex into name.pdf; returns its page count.
+
+    Two passes so "page x of y" resolves; the first in draft mode (no PDF written)."""
+    for run in range(passes):
+        draft = ("-draftmode",) if run < passes - 1 else ()
+        proc = subprocess.run([pdflatex, *FLAGS, *draft, f"{name}.tex"], cwd=workdir, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+        log = (workdir / f"{name}.log").read_text(encoding="latin-1") if (workdir / f"{name}.log").exists() else ""
+        if proc.returncode != 0 or (run == passes - 1 and not (workdir / f"{name}.pdf").exists()):
+            line, error = first_error(log or proc.stdout.decode("latin-1"))
+            raise TexError(name, line, error, workdir / f"{name}.log")
+    match = _PAGES.search(log)
+    return int(match.group(1)) if match else 0
+
+
+def first_error(log: str) -> tuple[int | None, str]:
+    """The first error in a TeX log: (line in the .tex, message)."""
+    for text in log.splitlines():
+        match = re.match(r"^\S*\.tex:(\d+): (.*)", text)
+        if match:
+            return int(match.group(1)), match.group(2).strip()
+        if text.startswith("! "):
+            return None, text[2:].strip()
+    return None, "TeX stopped without an error message (see the log)"

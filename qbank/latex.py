@@ -1,0 +1,141 @@
+"""Exam and solution documents as LaTeX, built with pylatex.
+
+Text from a spec or roster is plain and escaped by pylatex; only generator-made
+LaTeX is wrapped in NoEscape, in `generated()`.
+"""
+
+from __future__ import annotations
+
+from pylatex import Command, Document, NoEscape, Package
+from pylatex.utils import escape_latex
+
+from qbank.exact import decimal_latex
+from qbank.model import Answer
+from qbank.plan import Question, Version
+from qbank.spec import ExamSpec
+
+PACKAGES = (("geometry", "a4paper,margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
+            ("lastpage", None), ("fancyhdr", None), ("needspace", None))
+
+
+def generated(tex: str) -> NoEscape:
+    """The single place where LaTeX goes in unescaped: it was made by a generator."""
+    return NoEscape(tex)
+
+
+def user(text: str) -> NoEscape:
+    """Spec or roster text, escaped so that it always prints literally."""
+    return NoEscape(escape_latex(text))
+
+
+def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
+    doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
+                   geometry_options=None, lmodern=True, textcomp=True)
+    for name, options in PACKAGES:
+        doc.packages.append(Package(name, options=options))
+    doc.preamble.append(NoEscape(r"\pdftrailerid{}"))  # no run-specific /ID: builds are byte-identical
+    _footer(doc, spec, version, solutions)
+    _title_block(doc, spec, version, solutions)
+    for question in version.questions:
+        _question(doc, question, solutions)
+    return doc.dumps() + "\n"
+
+
+def _footer(doc, spec, version, solutions):
+    doc.preamble.append(NoEscape(r"\pagestyle{fancy}\fancyhf{}\renewcommand{\headrulewidth}{0pt}"))
+    label = "Solutions, version " if solutions else "Version "
+    doc.preamble.append(NoEscape(r"\lfoot{\small " + label + r"\texttt{" + version.code + "}}"))
+    doc.preamble.append(NoEscape(r"\cfoot{\small " + user(spec.course) + "}"))
+    doc.preamble.append(NoEscape(r"\rfoot{\small Page \thepage\ of \pageref{LastPage}}"))
+
+
+def _title_block(doc, spec, version, solutions):
+    title = user(spec.title) + (" --- Solutions" if solutions else "")
+    doc.append(NoEscape(r"\begin{center}"))
+    if spec.course:
+        doc.append(NoEscape(r"{\large " + user(spec.course) + r"}\\[4pt]"))
+    doc.append(NoEscape(r"{\LARGE\bfseries " + title + r"}\\[6pt]"))
+    details = [user(spec.date)] if spec.date else []
+    details.append(NoEscape(r"Version \fbox{\texttt{" + version.code + "}}"))
+    details.append(NoEscape(f"{version.points} points"))
+    doc.append(NoEscape(r" \quad\textbullet\quad ".join(details) + r"\end{center}"))
+    if solutions:
+        doc.append(NoEscape(r"\begin{center}\fbox{\parbox{0.9\textwidth}{\centering Answer key with worked "
+                            r"solutions. Not for distribution to students.}}\end{center}"))
+    else:
+        _student_fields(doc, version)
+    if spec.instructions.strip() and not solutions:
+        doc.append(NoEscape(r"\paragraph{Instructions.}"))
+        doc.append(NoEscape(r"\par ".join(user(p.strip()) for p in spec.instructions.split("\n\n") if p.strip())))
+    doc.append(NoEscape(r"\bigskip"))
+
+
+def _student_fields(doc, version):
+    student = version.student
+    name = user(student.name) if student and student.name else NoEscape(r"\rule{7.5cm}{0.4pt}")
+    sid = NoEscape(r"\texttt{" + user(student.id) + "}") if student else NoEscape(r"\rule{4cm}{0.4pt}")
+    doc.append(NoEscape(r"\medskip\noindent\begin{tabular}{@{}l@{\ }l@{\qquad}l@{\ }l@{}}"
+                        r"Name: & " + name + r" & Student ID: & " + sid + r"\end{tabular}\par"))
+
+
+def _question(doc, question: Question, solutions: bool):
+    rendered = question.rendered
+    doc.append(NoEscape(f"% question {question.number}: {question.variant.generator}"))
+    doc.append(NoEscape(r"\Needspace{14\baselineskip}"))
+    doc.append(NoEscape(rf"\section*{{Question {question.number} \hfill \normalsize ({_points(question.points)})}}"))
+    doc.append(generated(rendered.statement))
+    doc.append(NoEscape(r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}"))
+    for part, points in zip(rendered.parts, question.part_points):
+        answers = [question.variant.answers[name] for name in part.answers]
+        if not solutions:  # keep a part's prompt and its answer space on one page
+            doc.append(NoEscape(rf"\Needspace{{{_space(answers) + 1.5:.1f}cm}}"))
+        doc.append(NoEscape(r"\item "))
+        doc.append(generated(part.prompt))
+        doc.append(NoEscape(rf" \hfill [{_points(points)}]"))
+        if solutions:
+            for answer in answers:
+                doc.append(NoEscape(r"\par\smallskip\textbf{Answer:} "))
+                doc.append(generated(_answer_tex(answer)))
+        else:
+            doc.append(NoEscape(rf"\par\vspace{{{_space(answers):.1f}cm}}"))
+    doc.append(NoEscape(r"\end{enumerate}"))
+    if solutions:
+        doc.append(NoEscape(r"\paragraph{Worked solution.}"))
+        doc.append(generated(rendered.solution))
+    doc.append(NoEscape(r"\bigskip"))
+
+
+def _points(points: int) -> str:
+    return f"{points} point{'' if points == 1 else 's'}"
+
+
+def _answer_tex(answer: Answer) -> str:
+    exact = answer.latex
+    shown = "$" + exact + "$"
+    if isinstance(answer.exact, tuple) and answer.exact and isinstance(answer.exact[0], tuple):
+        shown = r"\[" + exact + r"\]"
+    if answer.tolerance:
+        shown += r" \quad $\approx " + decimal_latex(answer.exact) + "$"
+    return shown
+
+
+def _space(answers: list[Answer]) -> float:
+    """Room to write in, in cm: more for vectors and for every matrix row."""
+    space = 2.5
+    for answer in answers:
+        value = answer.exact
+        if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            space = max(space, 2.0 + 1.0 * len(value))
+        elif isinstance(value, tuple):
+            space = max(space, 3.0)
+    return space
+
+
+def merged_document(documents: list[tuple[str, int]]) -> str:
+    """All versions in one PDF for duplex printing: each starts on an odd page."""
+    lines = [r"\documentclass{article}", r"\usepackage{pdfpages}", r"\pdftrailerid{}", r"\begin{document}"]
+    for name, pages in documents:
+        blank = ",{}" if pages % 2 else ""
+        lines.append(rf"\includepdf[pages={{-{blank}}}]{{{name}.pdf}}")
+    lines.append(r"\end{document}")
+    return "\n".join(lines) + "\n"

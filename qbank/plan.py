@@ -1,0 +1,116 @@
+"""From a spec to versions: version keys and codes, per-slot seeds, pool draws, variants.
+
+Seeds come from SHA-256 of (master seed, version key, slot): the version key is
+the version number, or the student id with a roster, so a student keeps the
+same exam when the roster grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from qbank import registry
+from qbank.errors import BadParam, QbankError
+from qbank.generator import make_variant, render_variant
+from qbank.model import Rendered, Variant
+from qbank.seeding import derive_seed
+from qbank.spec import ExamSpec, Student
+
+# Crockford's base32 without I, L, O, U: codes survive being read aloud or handwritten.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    points: int
+    part_points: tuple[int, ...]
+    variant: Variant
+    rendered: Rendered
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    code: str
+    student: Student | None
+    questions: tuple[Question, ...]
+
+    @property
+    def points(self) -> int:
+        return sum(q.points for q in self.questions)
+
+
+def version_keys(spec: ExamSpec) -> list:
+    return [s.id for s in spec.students] if spec.students else list(range(1, spec.versions + 1))
+
+
+def version_codes(spec: ExamSpec) -> list[str]:
+    """Short codes from the seed and version key; a clash is re-drawn deterministically."""
+    codes: list[str] = []
+    for key in version_keys(spec):
+        salt = 0
+        while (code := _code(derive_seed("code", spec.seed, key, salt))) in codes:
+            salt += 1
+        codes.append(code)
+    return codes
+
+
+def _code(number: int) -> str:
+    return "".join(CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(CODE_LENGTH))
+
+
+def plan(spec: ExamSpec) -> list[Version]:
+    """Every version with its variants: the same spec and seed always give the same plan."""
+    versions = []
+    students = spec.students or [None] * spec.versions
+    for number, (key, code, student) in enumerate(zip(version_keys(spec), version_codes(spec), students), 1):
+        questions = tuple(_question(spec, key, code, slot) for slot in range(len(spec.questions)))
+        versions.append(Version(number, code, student, questions))
+    return versions
+
+
+def _question(spec: ExamSpec, key, code: str, slot: int) -> Question:
+    qspec = spec.questions[slot]
+    where = f"{spec.source}: question {slot + 1}"
+    pool = qspec.pool
+    gen_id = pool[derive_seed("pool", spec.seed, key, slot) % len(pool)] if len(pool) > 1 else pool[0]
+    try:
+        gen = registry.get(gen_id)
+        variant = make_variant(gen, derive_seed("question", spec.seed, key, slot), qspec.params)
+    except BadParam as exc:
+        raise QbankError(f"{where} ({gen_id}) params: {exc}") from None
+    except QbankError as exc:
+        raise QbankError(f"{where}: {exc}") from None
+    rendered = render_variant(gen, variant)
+    return Question(slot + 1, qspec.points, _part_points(qspec, rendered, where, code), variant, rendered)
+
+
+def _part_points(qspec, rendered: Rendered, where: str, code: str) -> tuple[int, ...]:
+    parts = rendered.parts
+    if qspec.part_points is not None:
+        if len(qspec.part_points) != len(parts):
+            raise QbankError(f"{where}: part_points has {len(qspec.part_points)} entries but version {code}'s "
+                             f"question has {len(parts)} parts; remove part_points or match the parts")
+        return qspec.part_points
+    return split_points(qspec.points, [p.weight for p in parts])
+
+
+def split_points(points: int, weights: list[int]) -> tuple[int, ...]:
+    """Whole points in proportion to the weights, summing to points (largest remainder)."""
+    shares = [Fraction(points * w, sum(weights)) for w in weights]
+    floors = [int(s) for s in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
+    for i in by_remainder[: points - sum(floors)]:
+        floors[i] += 1
+    return tuple(floors)
+
+
+def find_version(versions: list[Version], code: str) -> Version:
+    for version in versions:
+        if version.code == code.strip().upper():
+            return version
+    known = ", ".join(v.code for v in versions[:10]) + (" ..." if len(versions) > 10 else "")
+    raise QbankError(f"no version with code '{code}' in this spec and seed; its codes are {known}")
