@@ -48,18 +48,19 @@ class ParamCount(Generator):
     def render(self, p, answers):
         D, H, O, V = (p[k] for k in ("input_size", "hidden_size", "output_size", "vocab_size"))
         keras = p["convention"] == "keras"
+        no_bias = "" if p["bias"] else r", use\_bias=False"
         layers = []
         if V:
             layers.append(rf"\texttt{{Embedding({V}, {D})}} (a vocabulary of {V} words, vectors of size {D})"
                           if keras else rf"\texttt{{nn.Embedding({V}, {D})}}")
         layers.append(
-            rf"\texttt{{LSTM({H}{'' if p['bias'] else ', use_bias=False'})}} on inputs of {D} features"
+            rf"\texttt{{LSTM({H}{no_bias})}} on inputs of {D} features"
             if keras else rf"\texttt{{nn.LSTM(input\_size={D}, hidden\_size={H}, bias={p['bias']})}}")
         if O:
-            layers.append(rf"\texttt{{Dense({O}{'' if p['bias'] else ', use_bias=False'})}} on the last hidden state"
+            layers.append(rf"\texttt{{Dense({O}{no_bias})}} on the last hidden state"
                           if keras else rf"\texttt{{nn.Linear({H}, {O}, bias={p['bias']})}} on the last hidden state")
         convention = (
-            "In Keras an LSTM keeps one bias vector per gate." if keras else
+            "In Keras an LSTM with biases keeps one bias vector per gate." if keras else
             r"PyTorch's \texttt{nn.LSTM} keeps two bias vectors per gate, $b_{ih}$ and $b_{hh}$.")
         statement = (
             f"A {'Keras' if keras else 'PyTorch'} model consists of "

@@ -145,7 +145,7 @@ def _question_at(tex_path: Path, line: int | None) -> str:
         return ""
     lines = tex_path.read_text(encoding="utf-8").splitlines()[:line]
     for text in reversed(lines):
-        match = re.match(r"% question (\d+): (\S+)", text)
+        match = re.match(r"% question (\d+): ([^%\s]+)", text)
         if match:
             return f", question {match.group(1)} ({match.group(2)})"
     return ""

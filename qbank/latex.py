@@ -25,7 +25,8 @@ def generated(tex: str) -> NoEscape:
 
 def user(text: str) -> NoEscape:
     """Spec or roster text, escaped so that it always prints literally."""
-    return NoEscape(escape_latex(text))
+    # pylatex writes ^ as an accent (\^{}); \textasciicircum is the caret itself
+    return NoEscape(escape_latex(text).replace(r"\^{}", r"\textasciicircum{}"))
 
 
 def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
@@ -42,7 +43,8 @@ def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
 
 
 def _footer(doc, spec, version, solutions):
-    doc.preamble.append(NoEscape(r"\pagestyle{fancy}\fancyhf{}\renewcommand{\headrulewidth}{0pt}"))
+    doc.preamble.append(NoEscape(r"\fancyhf{}\renewcommand{\headrulewidth}{0pt}"))
+    doc.append(NoEscape(r"\pagestyle{fancy}"))  # after pylatex's own \pagestyle{empty}
     label = "Solutions, version " if solutions else "Version "
     doc.preamble.append(NoEscape(r"\lfoot{\small " + label + r"\texttt{" + version.code + "}}"))
     doc.preamble.append(NoEscape(r"\cfoot{\small " + user(spec.course) + "}"))

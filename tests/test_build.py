@@ -1,0 +1,207 @@
+"""Exam builds with a real TeX engine, read back with pdftotext and pdftoppm."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_qbank
+from qbank import manifest, plan, registry, spec
+from qbank.compile import compile_pdf, find_pdflatex, tex_environment
+from qbank.latex import exam_document
+
+pytestmark = pytest.mark.tex
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "example-spec.toml"
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def build(out, *args, env_extra=None):
+    env = os.environ | (env_extra or {})
+    result = run_qbank("build", "exam", *args, "--out", str(out), cwd=out.parent, env=env)
+    assert result.returncode == 0, result.stderr
+    (folder,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    return folder
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text in physical layout, so every matrix row stays on one line."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.replace("\u2212", "-")
+
+
+def numbers(text: str) -> list[str]:
+    return re.findall(r"-?\d+", text)
+
+
+def contains_run(haystack: list[str], needle: list[str]) -> bool:
+    return any(haystack[i:i + len(needle)] == needle for i in range(len(haystack) - len(needle) + 1))
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("default") / "output", env_extra=EPOCH)
+
+
+@pytest.fixture(scope="module")
+def default_manifest(default_build):
+    return json.loads((default_build / "manifest.json").read_text())
+
+
+def test_default_build_makes_every_file(default_build, default_manifest):
+    codes = [v["code"] for v in default_manifest["versions"]]
+    assert len(codes) == 3
+    expected = {"all-exams.pdf", "all-solutions.pdf", "answer-key.csv", "manifest.json", "tex"}
+    expected |= {f"{kind}-{code}.pdf" for kind in ("exam", "solutions") for code in codes}
+    assert {p.name for p in default_build.iterdir()} == expected
+    assert {p.name for p in (default_build / "tex").iterdir()} == {
+        f"{name}.tex" for name in [f"{k}-{c}" for k in ("exam", "solutions") for c in codes] + ["all-exams", "all-solutions"]}
+
+
+def test_exam_pdfs_show_title_code_questions_and_pages_but_no_answers(default_build, default_manifest):
+    for version in default_manifest["versions"]:
+        text = pdf_text(default_build / f"exam-{version['code']}.pdf")
+        assert "Deep Learning: Practice Exam" in text and version["code"] in text
+        assert "Name:" in text and "Student ID:" in text and "Instructions." in text
+        assert re.search(r"Page 1 of (\d+)", text)
+        for q in version["questions"]:
+            assert f"Question {q['number']}" in text and f"({q['points']} points)" in text
+        assert "Answer:" not in text and "Worked solution" not in text
+        tokens = numbers(text)
+        for q in version["questions"]:
+            for name, answer in q["variant"]["answers"].items():
+                flat = [str(x) for x in _flatten(answer["value"])]
+                if len(flat) >= 4 and all(isinstance(x, int) for x in _flatten(answer["value"])):
+                    assert not contains_run(tokens, flat), f"{version['code']} exam shows answer {name}"
+
+
+def test_solution_pdfs_show_every_integer_answer(default_build, default_manifest):
+    for version in default_manifest["versions"]:
+        text = pdf_text(default_build / f"solutions-{version['code']}.pdf")
+        assert "Solutions" in text and version["code"] in text and "Worked solution" in text
+        tokens = numbers(text)
+        for q in version["questions"]:
+            for name, answer in q["variant"]["answers"].items():
+                values = list(_flatten(answer["value"]))
+                if all(isinstance(x, int) for x in values):
+                    assert contains_run(tokens, [str(x) for x in values]), f"{version['code']}: {name} missing"
+
+
+def _flatten(value):
+    if isinstance(value, list):
+        for item in value:
+            yield from _flatten(item)
+    else:
+        yield value
+
+
+def test_merged_pdfs_start_every_version_on_an_odd_page(default_build, default_manifest):
+    for kind in ("exam", "solutions"):
+        starts, page = [], 1
+        for version in default_manifest["versions"]:
+            starts.append(page)
+            pages = _pages(default_build / f"{kind}-{version['code']}.pdf")
+            page += pages + pages % 2
+        assert all(start % 2 == 1 for start in starts)
+        assert _pages(default_build / f"all-{kind}s.pdf" if kind == "exam" else default_build / "all-solutions.pdf") == page - 1
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_a_page_renders_to_an_image_with_ink(default_build, default_manifest, tmp_path):
+    code = default_manifest["versions"][0]["code"]
+    subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(default_build / f"exam-{code}.pdf"),
+                    str(tmp_path / "page")], check=True)
+    (png,) = tmp_path.glob("page*.png")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000  # a blank A4 page at 30 dpi is far smaller
+
+
+def test_answer_key_has_one_row_per_answer_with_points(default_build, default_manifest):
+    lines = (default_build / "answer-key.csv").read_text().splitlines()
+    assert lines[0] == "version,student_id,question,part,answer,exact,decimal,tolerance,points"
+    answers = sum(len(q["variant"]["answers"]) - (q["variant"]["generator"] == "lstm.param_count"
+                                                   and q["variant"]["params"]["output_size"] == 0
+                                                   and q["variant"]["params"]["vocab_size"] == 0) * 2
+                  for v in default_manifest["versions"] for q in v["questions"])
+    assert len(lines) - 1 == answers
+    assert sum(int(line.rsplit(",", 1)[1] or 0) for line in lines[1:]) == 30 * 3
+
+
+def test_same_seed_builds_are_byte_identical(default_build, tmp_path):
+    again = build(tmp_path / "output", env_extra=EPOCH)
+    assert files(again) == files(default_build)
+
+
+def test_a_different_seed_gives_different_variants():
+    default = spec.load(None)
+    first = plan.plan(default)
+    other = plan.plan(spec.with_overrides(default, None, default.seed + 1))
+    assert [v.code for v in first] != [v.code for v in other]
+    for a, b in zip(first, other):
+        assert [q.variant.params for q in a.questions] != [q.variant.params for q in b.questions]
+
+
+def test_rebuilding_from_the_manifest_gives_the_same_answers_and_pdfs(default_build, tmp_path):
+    _, versions = manifest.load(default_build / "manifest.json")
+    stored = json.loads((default_build / "manifest.json").read_text())
+    for version, data in zip(versions, stored["versions"]):
+        for q, qdata in zip(version.questions, data["questions"]):
+            assert q.variant.to_json() == qdata["variant"]
+    rebuilt = build(tmp_path / "output", "--from-manifest", str(default_build / "manifest.json"), env_extra=EPOCH)
+    for name, content in files(default_build).items():
+        if name.endswith(".pdf") or name.endswith(".tex") or name == "answer-key.csv":
+            assert files(rebuilt)[name] == content, name
+
+
+def test_the_readme_example_spec_builds_one_version_per_student(tmp_path):
+    folder = build(tmp_path / "output", str(EXAMPLE))
+    data = json.loads((folder / "manifest.json").read_text())
+    assert [v["student"]["id"] for v in data["versions"]] == ["s1001", "s1002", "s1003"]
+    for version in data["versions"]:
+        text = pdf_text(folder / f"exam-{version['code']}.pdf")
+        assert version["student"]["name"] in text and version["student"]["id"] in text
+        conv = version["questions"][0]
+        assert conv["part_points"] == [2, 4, 3, 3]
+        assert (conv["variant"]["params"]["stride"], conv["variant"]["params"]["padding"]) == (1, 0)
+        assert version["questions"][1]["variant"]["generator"] in ("rnn.relu_derivatives", "bn.statistics")
+    result = run_qbank("show-version", data["versions"][1]["code"], "--spec", str(EXAMPLE))
+    assert result.returncode == 0 and "s1002" in result.stdout
+    assert data["versions"][1]["questions"][2]["variant"]["answers"]["total"]["exact"] in result.stdout
+
+
+def test_spec_text_prints_literally_and_never_runs_tex(tmp_path):
+    hostile = r"\input{/etc/passwd} 50% & $x_1$ #1 ~ ^ _ {}"
+    spec_file = tmp_path / "hostile.toml"
+    spec_file.write_text(
+        "[exam]\ntitle = '" + hostile + "'\ncourse = '" + hostile + "'\nversions = 1\n"
+        "instructions = '" + hostile + "'\n[[question]]\ngenerator = 'lstm.param_count'\npoints = 2\n")
+    folder = build(tmp_path / "output", str(spec_file))
+    (exam,) = folder.glob("exam-*.pdf")
+    text = pdf_text(exam)
+    assert text.count(hostile) >= 2
+    assert "root:" not in text
+
+
+@pytest.mark.parametrize("gen_id", sorted(registry.registry()))
+def test_every_generator_writes_latex_that_compiles_over_many_seeds(gen_id, tmp_path):
+    exam = spec.ExamSpec("test", "", "Compile check", "", "", "", 0, 1, None,
+                         tuple(spec.QuestionSpec((gen_id,), 10) for _ in range(40)))
+    (version,) = plan.plan(exam)
+    env = tex_environment("0")
+    for solutions in (False, True):
+        name = f"{'solutions' if solutions else 'exam'}"
+        (tmp_path / f"{name}.tex").write_text(exam_document(exam, version, solutions))
+        compile_pdf(find_pdflatex(), tmp_path, name, env, passes=1)
+        assert "Question 40" in pdf_text(tmp_path / f"{name}.pdf")
