@@ -8,7 +8,7 @@ from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Int, Matrix, Num
-from qbank.tex import display, math, sum_of_products
+from qbank.tex import display, sum_of_products
 
 ZERO = sympy.Integer(0)
 

@@ -67,7 +67,7 @@ class ParamCount(Generator):
             + ", then ".join(layers) + ". " + convention
             + " Count trainable parameters only (weights and biases)."
         )
-        parts = [Part(f"How many parameters does the embedding layer have?", ("embedding",), 1)] if V else []
+        parts = [Part("How many parameters does the embedding layer have?", ("embedding",), 1)] if V else []
         parts.append(Part("How many parameters does the LSTM layer have?", ("lstm",), 2))
         if O:
             parts.append(Part("How many parameters does the dense output layer have?", ("head",), 1))

@@ -36,13 +36,6 @@ def rational(raw, param: str) -> sympy.Rational:
     raise BadParam(param, f"expected an integer or exact rational such as 3 or \"3/2\", got {raw!r}")
 
 
-def nested_map(fn, value):
-    """Apply fn to every scalar of a scalar, vector or matrix."""
-    if isinstance(value, (tuple, list)):
-        return tuple(nested_map(fn, item) for item in value)
-    return fn(value)
-
-
 def scalars(value):
     """Every scalar of a nested value, row-major."""
     if isinstance(value, (tuple, list)):
@@ -119,7 +112,3 @@ def latex(value, scalar=sympy.latex) -> str:
 def decimal_latex(value) -> str:
     """LaTeX of the decimal display of a value, same layout as latex()."""
     return latex(value, scalar=decimal)
-
-
-def is_integral(value) -> bool:
-    return not isinstance(value, str) and all(x.is_Integer for x in scalars(value))

@@ -6,7 +6,7 @@ LaTeX is wrapped in NoEscape, in `generated()`.
 
 from __future__ import annotations
 
-from pylatex import Command, Document, NoEscape, Package
+from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
 from qbank.exact import decimal_latex

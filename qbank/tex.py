@@ -7,11 +7,6 @@ import sympy
 from qbank.exact import latex
 
 
-def math(value) -> str:
-    """Inline math for an exact value."""
-    return f"${latex(value)}$"
-
-
 def display(lhs: str, value) -> str:
     """A displayed equation `lhs = value`."""
     return rf"\[ {lhs} = {latex(value)} \]"
@@ -26,8 +21,3 @@ def factor(x) -> str:
 def sum_of_products(pairs) -> str:
     """`a \\cdot b + c \\cdot d + ...` for pairs of exact scalars."""
     return " + ".join(f"{factor(a)} \\cdot {factor(b)}" for a, b in pairs) or "0"
-
-
-def ordinal_list(items) -> str:
-    """`x_1, x_2` style comma list of LaTeX items."""
-    return ",\\ ".join(items)

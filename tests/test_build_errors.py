@@ -1,7 +1,6 @@
 """Every way a build can be asked wrongly: exit 2, one line naming what to fix, nothing written."""
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
