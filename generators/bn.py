@@ -11,7 +11,7 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Matrix, Num, Vector
+from qbank.params import Int, Matrix, Num, Vector
 from qbank.tex import display, factor
 
 # Batch sizes with integer-deviation columns of integer standard deviation;
@@ -127,3 +127,39 @@ class Statistics(Generator):
             + r"Scale by $\gamma_j$ and shift by $\beta_j$ column by column:"
             + display("y", answers["y"].exact)
         )
+
+
+class Params(Generator):
+    id = "bn.params"
+    title = "Trainable and non-trainable parameters of batch-norm layers"
+    topics = ("normalisation", "cnn")
+    params = {"channels": Vector(Int(1, 100_000), 1, 64)}
+    max_abs = 100_000
+
+    def sample(self, d):
+        def channels():
+            widths = sorted(d.pick((16, 32, 64, 128, 256, 512)) for _ in range(d.integer(2, 6)))
+            return tuple(widths)
+        return {"channels": d.value("channels", channels)}
+
+    def solve(self, p):
+        per_layer = tuple(sympy.Integer(2 * c) for c in p["channels"])
+        total = sum(per_layer, sympy.Integer(0))
+        return {"trainable": total, "non_trainable": total, "total": 2 * total, "per_layer": per_layer}
+
+    def render(self, p, answers):
+        channels = ", ".join(str(c) for c in p["channels"])
+        statement = (
+            rf"A convolutional network has {len(p['channels'])} batch-normalisation layers (\texttt{{BatchNorm2d}}), "
+            rf"after convolutions with {channels} output channels. Each normalises per channel with a learned scale "
+            r"$\gamma$ and shift $\beta$ and keeps running estimates of the mean and variance for inference.")
+        parts = (Part("How many trainable parameters does each batch-norm layer have?", ("per_layer",), 1),
+                 Part("How many trainable parameters do they have in total?", ("trainable",), 1),
+                 Part("How many non-trainable values (running statistics) do they keep?", ("non_trainable",), 1),
+                 Part("How many values in total?", ("total",), 1))
+        solution = (
+            r"Per channel: $\gamma$ and $\beta$ are trained (2 values), the running mean and running variance are "
+            r"updated, not trained (2 values; PyTorch's step counter \texttt{num\_batches\_tracked} is not counted). "
+            rf"Per layer $2C$: ${answers['per_layer'].latex}$; trainable $2\sum C = {answers['trainable'].latex}$, "
+            rf"non-trainable ${answers['non_trainable'].latex}$, in all ${answers['total'].latex}$.")
+        return Rendered(statement, parts, solution)

@@ -7,7 +7,7 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Int, Matrix, Num
+from qbank.params import Choice, Int, Matrix, Num, NumOrName, Vector
 from qbank.tex import display, sum_of_products
 
 ZERO = sympy.Integer(0)
@@ -154,3 +154,273 @@ class ImageKernel(Generator):
             rf" = {sympy.latex(answers['kernel_grad'].exact[0][0])}$; in full"
             + display(r"\frac{\partial L}{\partial K}", answers["kernel_grad"].exact))
         return "\n\n".join(steps)
+
+
+def correlate(padded, kernel, stride: int, out_shape):
+    """Cross-correlation of an already padded image (entries may be sympy symbols)."""
+    kh, kw = shape(kernel)
+    return tuple(tuple(sum((x * kernel[u][v] for (u, v), x in window(padded, (kh, kw), stride, i, j)), ZERO)
+                       for j in range(out_shape[1])) for i in range(out_shape[0]))
+
+
+class UnknownKernel(Generator):
+    id = "conv.unknown_kernel"
+    title = "Recover unknown kernel entries from known outputs"
+    topics = ("cnn",)
+    params = {"image": Matrix(Num(), max_rows=12, max_cols=12), "kernel": Matrix(NumOrName(), max_rows=5, max_cols=5),
+              "stride": Int(1, 4, default=1), "known_outputs": Matrix(Num(), max_rows=25, max_cols=3)}
+    max_abs = 60
+    max_denominator = 2
+
+    def sample(self, d):
+        stride = d.int("stride", 1, 1)
+        kernel = d.value("kernel", lambda: self._kernel(d))
+        image = d.value("image", lambda: d.integers(d.pick(((3, 5), (4, 4), (3, 4))), -5, 5))
+        names = unknowns(kernel)
+        out = output_shape(shape(image), shape(kernel), stride, 0)
+        truth = {n: sympy.Rational(d.integer(-6, 6), d.pick((1, 1, 2))) for n in names}
+        values = correlate(image, tuple(tuple(truth.get(x, x) for x in row) for row in kernel), stride, out) \
+            if min(out) > 0 else ()
+        cells = [(i, j) for i in range(out[0]) for j in range(out[1])]
+        chosen = sorted(d.rng.permutation(len(cells))[:len(names)]) if values else []
+        known = d.value("known_outputs", lambda: tuple(
+            (cells[c][0] + 1, cells[c][1] + 1, values[cells[c][0]][cells[c][1]]) for c in chosen) or ((1, 1, 0),))
+        return {"image": image, "kernel": kernel, "stride": stride, "known_outputs": known}
+
+    @staticmethod
+    def _kernel(d):
+        size = 3 if d.chance(0.7) else 2
+        entries = [d.integer(-2, 2) for _ in range(size * size)]
+        for position, name in zip(sorted(d.rng.permutation(size * size)[:d.integer(2, 3)]), "xyz"):
+            entries[position] = name
+        return tuple(tuple(entries[r * size:(r + 1) * size]) for r in range(size))
+
+    def check(self, p):
+        names = unknowns(p["kernel"])
+        if not names:
+            raise IllPosed("kernel", 'has no unknown entries; name them, e.g. "x"')
+        equations = self._equations(p)
+        system, rhs = sympy.linear_eq_to_matrix([lhs - value for lhs, value in equations], *map(sympy.Symbol, names))
+        if system.rank() < len(names):
+            raise IllPosed("known_outputs", f"{len(equations)} known outputs do not determine {', '.join(names)} "
+                                            "uniquely; give more (independent) outputs")
+        if system.row_join(rhs).rank() > len(names):
+            raise IllPosed("known_outputs", "the known outputs contradict each other for any kernel")
+
+    def _equations(self, p):
+        (h, w), (kh, kw) = shape(p["image"]), shape(p["kernel"])
+        if kh > h or kw > w:
+            raise IllPosed("kernel", f"{kh}x{kw} kernel is larger than the {h}x{w} image")
+        out = output_shape((h, w), (kh, kw), p["stride"], 0)
+        symbolic = correlate(p["image"], symbols(p["kernel"]), p["stride"], out)
+        equations = []
+        for k, (row, col, value) in enumerate(p["known_outputs"], 1):
+            if not (row.is_Integer and col.is_Integer and 1 <= row <= out[0] and 1 <= col <= out[1]):
+                raise IllPosed("known_outputs", f"entry {k} names output ({row}, {col}), outside the "
+                                                f"{out[0]}x{out[1]} output (1-based rows and columns)")
+            equations.append((symbolic[int(row) - 1][int(col) - 1], value))
+        return equations
+
+    def solve(self, p):
+        names = unknowns(p["kernel"])
+        solution = sympy.solve([lhs - value for lhs, value in self._equations(p)], [sympy.Symbol(n) for n in names], dict=True)[0]
+        return {n: solution[sympy.Symbol(n)] for n in names}
+
+    def render(self, p, answers):
+        names = unknowns(p["kernel"])
+        known = ",\\ ".join(rf"Y_{{{int(r)},{int(c)}}} = {sympy.latex(v)}" for r, c, v in p["known_outputs"])
+        statement = (
+            rf"The image $X$ is cross-correlated (deep-learning convolution: no kernel flip, no padding, stride "
+            rf"{p['stride']}, 1-based indices) with a kernel $K$ whose entries ${', '.join(names)}$ are unknown:"
+            + display("X", p["image"]) + display("K", symbols(p["kernel"]))
+            + rf"Some outputs are known: ${known}$.")
+        parts = (Part(rf"Find ${', '.join(names)}$.", tuple(names), 3),)
+        equations = "\\\\\n".join(rf"{sympy.latex(sympy.expand(lhs))} &= {sympy.latex(v)}" for lhs, v in self._equations(p))
+        solution = (
+            r"Each known output is the sum of products of the kernel with the window under it, which gives one "
+            r"linear equation per output:\begin{align*}" + equations + r"\end{align*}"
+            + "Solving this system: " + ", ".join(rf"${n} = {answers[n].latex}$" for n in names) + ".")
+        return Rendered(statement, parts, solution)
+
+
+def unknowns(kernel) -> list[str]:
+    """Names of the unknown kernel entries in row-major order of first appearance."""
+    return list(dict.fromkeys(x for row in kernel for x in row if isinstance(x, str)))
+
+
+def symbols(kernel):
+    return tuple(tuple(sympy.Symbol(x) if isinstance(x, str) else x for x in row) for row in kernel)
+
+
+class Pool(Generator):
+    id = "conv.pool"
+    title = "Max or average pooling: forward and backward"
+    topics = ("cnn", "backprop")
+    params = {"input": Matrix(Num(), max_rows=16, max_cols=16), "mode": Choice("max", "avg"), "size": Int(1, 8),
+              "stride": Int(1, 8), "upstream": Matrix(Num(), max_rows=16, max_cols=16)}
+    max_abs = 100
+    max_denominator = 9
+
+    def sample(self, d):
+        mode = d.choice("mode", ("max", "avg"))
+        size = d.value("size", lambda: 2 if d.chance(0.8) else 3)
+        stride = d.default("stride", size)  # the usual non-overlapping windows unless pinned
+        image = d.value("input", lambda: self._input(d, mode, self._side(d, size, stride)))
+        out = output_shape(shape(image), (size, size), stride, 0)
+        upstream = d.default("upstream", tuple((1,) * max(out[1], 1) for _ in range(max(out[0], 1))))
+        return {"input": image, "mode": mode, "size": size, "stride": stride, "upstream": upstream}
+
+    @staticmethod
+    def _side(d, size, stride):
+        sides = [n for n in range(4, 9) if n >= size and (n - size) % stride == 0 and (n - size) // stride + 1 <= 3]
+        return d.pick(sides) if sides else size
+
+    @staticmethod
+    def _input(d, mode, side):
+        if mode == "max":  # distinct values: a tie for the maximum would make the gradient ambiguous
+            values = d.rng.permutation(40)[:side * side] - 9
+            return tuple(tuple(int(v) for v in values[r * side:(r + 1) * side]) for r in range(side))
+        return d.integers((side, side), 0, 9)
+
+    def check(self, p):
+        (h, w), size, s = shape(p["input"]), p["size"], p["stride"]
+        if size > min(h, w):
+            raise IllPosed("size", f"a {size}x{size} window does not fit the {h}x{w} input")
+        out = output_shape((h, w), (size, size), s, 0)
+        if shape(p["upstream"]) != out:
+            raise IllPosed("upstream", f"must be {out[0]}x{out[1]} like the output")
+        if p["mode"] == "max":
+            for i in range(out[0]):
+                for j in range(out[1]):
+                    values = [x for _, x in window(p["input"], (size, size), s, i, j)]
+                    if values.count(max(values)) > 1:
+                        raise IllPosed("input", f"window ({i + 1}, {j + 1}) has a tie for the maximum "
+                                                f"({max(values)}), so the max-pool gradient is ambiguous")
+
+    def solve(self, p):
+        image, size, s, up = p["input"], p["size"], p["stride"], p["upstream"]
+        out = shape(up)
+        grad = [[ZERO] * len(image[0]) for _ in image]
+        output = []
+        for i in range(out[0]):
+            row = []
+            for j in range(out[1]):
+                cells = window(image, (size, size), s, i, j)
+                if p["mode"] == "max":
+                    (u, v), best = max(cells, key=lambda cell: cell[1])
+                    grad[i * s + u][j * s + v] += up[i][j]
+                    row.append(best)
+                else:
+                    for (u, v), _ in cells:
+                        grad[i * s + u][j * s + v] += up[i][j] / size ** 2
+                    row.append(sum((x for _, x in cells), ZERO) / size ** 2)
+            output.append(tuple(row))
+        return {"output": tuple(output), "input_grad": tuple(map(tuple, grad))}
+
+    def render(self, p, answers):
+        (h, w), size, s = shape(p["input"]), p["size"], p["stride"]
+        kind = "Max" if p["mode"] == "max" else "Average"
+        ones = all(x == 1 for row in p["upstream"] for x in row)
+        exact = (h - size) % s == 0 and (w - size) % s == 0
+        statement = (
+            rf"{kind} pooling with a {size}\(\times\){size} window and stride {s} (no padding) is applied to"
+            + display("X", p["input"])
+            + ("" if exact else "Windows that would run past the edge are dropped (the output size is rounded down). ")
+            + ("The gradient of the loss with respect to every output is 1." if ones
+               else "The gradient of the loss with respect to the output is" + display(r"\partial L/\partial Y", p["upstream"])))
+        parts = (Part("Compute the output $Y$.", ("output",), 2),
+                 Part(r"Compute $\partial L/\partial X$.", ("input_grad",), 2))
+        rule = (r"Max pooling passes each upstream gradient only to the position of its window's maximum (adding up "
+                r"where windows overlap); every other input gets 0."
+                if p["mode"] == "max" else
+                rf"Average pooling spreads each upstream gradient equally, $\frac{{1}}{{{size * size}}}$ of it to every "
+                r"input of its window (adding up where windows overlap).")
+        solution = (
+            rf"The output has $\lfloor ({h} - {size})/{s} \rfloor + 1 = {len(answers['output'].exact)}$ rows and "
+            rf"$\lfloor ({w} - {size})/{s} \rfloor + 1 = {len(answers['output'].exact[0])}$ columns; each entry is the "
+            + ("largest" if p["mode"] == "max" else "mean") + " value of its window:"
+            + display("Y", answers["output"].exact) + rule + display(r"\frac{\partial L}{\partial X}", answers["input_grad"].exact))
+        return Rendered(statement, parts, solution)
+
+
+def transposed_length(p) -> int:
+    return ((p["input_length"] - 1) * p["stride"] - 2 * p["padding"] + p["dilation"] * (p["kernel"] - 1)
+            + p["output_padding"] + 1)
+
+
+class Transposed(Generator):
+    id = "conv.transposed"
+    title = "Transposed 1-D convolution: output length and the convolution as a matrix"
+    topics = ("cnn",)
+    params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
+              "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),
+              "kernel_values": Vector(Num(), 1, 32, default=None)}
+    max_abs = 1000
+
+    def sample(self, d):
+        for _ in range(100):
+            p = self._draw(d)
+            if transposed_length(p) >= 3:
+                break
+        return p
+
+    @staticmethod
+    def _draw(d):
+        kernel, stride = d.int("kernel", 2, 4), d.int("stride", 1, 3)
+        kernel_values = d.value("kernel_values", lambda: d.integers(kernel, -2, 3) if d.chance(0.5) else None)
+        return {"input_length": d.int("input_length", 2, 4 if kernel_values else 8), "kernel": kernel, "stride": stride,
+                "padding": d.value("padding", lambda: d.integer(0, min(1, kernel - 1))),
+                "output_padding": d.value("output_padding", lambda: d.integer(0, 1) if stride > 1 and d.chance(0.3) else 0),
+                "dilation": d.value("dilation", lambda: 1 if d.chance(0.85) or kernel_values else 2),
+                "kernel_values": kernel_values}
+
+    def check(self, p):
+        if p["output_padding"] >= max(p["stride"], p["dilation"]):
+            raise IllPosed("output_padding", "must be smaller than the stride or the dilation (as in PyTorch)")
+        if transposed_length(p) < 1:
+            raise IllPosed("padding", f"{p['padding']} removes the whole output; use less padding")
+        if p["kernel_values"] is not None:
+            if len(p["kernel_values"]) != p["kernel"]:
+                raise IllPosed("kernel_values", f"needs {p['kernel']} values, one per kernel tap")
+            if p["output_padding"] >= p["stride"]:
+                raise IllPosed("output_padding", "must be smaller than the stride for the matrix question")
+
+    def solve(self, p):
+        length = transposed_length(p)
+        answers = {"output_length": sympy.Integer(length)}
+        if p["kernel_values"] is not None:
+            matrix = [[ZERO] * length for _ in range(p["input_length"])]
+            for i in range(p["input_length"]):
+                for u, w in enumerate(p["kernel_values"]):
+                    j = i * p["stride"] + u * p["dilation"] - p["padding"]
+                    if 0 <= j < length:
+                        matrix[i][j] = w
+            answers["matrix"] = tuple(map(tuple, matrix))
+        return answers
+
+    def render(self, p, answers):
+        extras = "".join(f", {name.replace('_', ' ')} {p[name]}" for name in ("output_padding", "dilation")
+                         if p[name] != (0 if name == "output_padding" else 1))
+        statement = (
+            rf"A 1-D transposed convolution (as \texttt{{torch.nn.ConvTranspose1d}}) with kernel size {p['kernel']}, "
+            rf"stride {p['stride']}, padding {p['padding']}{extras} is applied to a signal of length {p['input_length']}.")
+        parts = [Part("What is the length of its output?", ("output_length",), 1)]
+        length = answers["output_length"].exact
+        solution = (
+            r"$L_{\mathrm{out}} = (L_{\mathrm{in}} - 1)\,s - 2p + d\,(k - 1) + \mathrm{output\_padding} + 1 = "
+            rf"({p['input_length']} - 1)\cdot{p['stride']} - 2\cdot{p['padding']} + {p['dilation']}\cdot({p['kernel']} - 1)"
+            rf" + {p['output_padding']} + 1 = {answers['output_length'].latex}$.")
+        if p["kernel_values"] is not None:
+            w = ",\\ ".join(sympy.latex(v) for v in p["kernel_values"])
+            statement += (
+                rf" Its kernel is $w = ({w})$. The convolution with the same kernel, stride, padding and dilation maps a "
+                rf"signal of length {length} to one of length {p['input_length']}: write it as the "
+                rf"{p['input_length']}\(\times\){length} matrix $M$ with $y = M x$. (The transposed convolution is "
+                r"multiplication by $M^{\top}$.)")
+            parts.append(Part("Write down the matrix $M$.", ("matrix",), 2))
+            solution += (
+                rf" Output $i$ of the convolution reads inputs $j = (i-1)s + (u-1)d - p + 1$ for $u = 1..{p['kernel']}$ "
+                r"(1-based) with weight $w_u$, so row $i$ of $M$ holds the kernel shifted by the stride, with taps "
+                r"that land in the padding dropped:" + display("M", answers["matrix"].exact)
+                + r"The transposed convolution scatters each input through the same weights, i.e. computes $M^{\top} x$.")
+        return Rendered(statement, tuple(parts), solution)

@@ -101,6 +101,8 @@ def latex(value, scalar=sympy.latex) -> str:
     """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix)."""
     if isinstance(value, str):
         return r"\text{" + value + "}"
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple) and len({len(r) for r in value}) > 1:
+        return r"\left(" + ",\ ".join(latex(row, scalar) for row in value) + r"\right)"  # ragged: a list of tuples
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
         rows = (" & ".join(scalar(x) for x in row) for row in value)
         return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

@@ -96,7 +96,8 @@ def parse_params(gen: Generator, raw: dict) -> dict:
         close = difflib.get_close_matches(name, gen.params, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(gen.params)
         raise BadParam(name, f"{gen.id} has no such parameter; {hint}")
-    return {name: decl.parse(raw[name], name) for name, decl in gen.params.items() if name in raw}
+    return {name: None if raw[name] is None and decl.default is None else decl.parse(raw[name], name)
+            for name, decl in gen.params.items() if name in raw}
 
 
 def make_variant(gen: Generator, seed: int, pins: dict | None = None) -> Variant:
@@ -136,13 +137,14 @@ def _complete(gen: Generator, params: dict) -> dict:
     missing = [name for name, decl in gen.params.items() if name not in params and decl.default is REQUIRED]
     if missing:
         raise BadParam(missing[0], f"{gen.id} needs a value for it")
-    defaults = {name: decl.parse(decl.default, name) for name, decl in gen.params.items()
-                if name not in params and decl.default is not REQUIRED}
+    # a None default marks an optional parameter that is simply absent
+    defaults = {name: None if decl.default is None else decl.parse(decl.default, name)
+                for name, decl in gen.params.items() if name not in params and decl.default is not REQUIRED}
     return params | defaults
 
 
 def _solved(gen: Generator, seed: int, params: dict) -> Variant:
     answers = {name: value if isinstance(value, Answer) else Answer.of(value)
                for name, value in gen.solve(params).items()}
-    dumped = {name: gen.params[name].dump(value) for name, value in params.items()}
+    dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
     return Variant(gen.id, gen.version, seed, dumped, answers)

@@ -35,6 +35,7 @@ def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
     for name, options in PACKAGES:
         doc.packages.append(Package(name, options=options))
     doc.preamble.append(NoEscape(r"\pdftrailerid{}"))  # no run-specific /ID: builds are byte-identical
+    doc.preamble.append(NoEscape(r"\setcounter{MaxMatrixCols}{32}"))  # amsmath stops at 10 columns
     _footer(doc, spec, version, solutions)
     _title_block(doc, spec, version, solutions)
     for question in version.questions:

@@ -69,6 +69,20 @@ class Num(_Ranged):
         return int(value) if value.is_Integer else str(value)
 
 
+class NumOrName(Num):
+    """An exact number, or the name of an unknown such as "x"."""
+
+    kind = "number or name"
+
+    def parse(self, raw, name):
+        if isinstance(raw, str) and raw.strip().isidentifier():
+            return raw.strip()
+        return super().parse(raw, name)
+
+    def dump(self, value):
+        return value if isinstance(value, str) else super().dump(value)
+
+
 class Bool(Param):
     kind = "true/false"
 
@@ -137,3 +151,54 @@ class Matrix(Param):
         return [self.row.dump(r) for r in value]
 
 
+
+
+class Records(Param):
+    """A list of small tables, e.g. layers: [{"kernel": 3, "stride": 2}, ...].
+
+    With `types`, a record's "type" key chooses its fields; missing fields take
+    their declared defaults, unknown fields are errors."""
+
+    def __init__(self, fields: dict | None = None, types: dict | None = None, min_len=1, max_len=None,
+                 default=REQUIRED):
+        super().__init__(default)
+        self.fields, self.types = fields, types
+        self.min_len, self.max_len = min_len, max_len
+
+    def describe(self):
+        return "list of tables"
+
+    def parse(self, raw, name):
+        if not isinstance(raw, (list, tuple)):
+            raise BadParam(name, f"expected a list of tables, got {raw!r}")
+        if len(raw) < self.min_len or (self.max_len is not None and len(raw) > self.max_len):
+            raise BadParam(name, f"has {len(raw)} entries; expected {self.min_len} to {self.max_len}")
+        return tuple(self._record(r, f"{name}[{i + 1}]") for i, r in enumerate(raw))
+
+    def _fields(self, record: dict, name: str) -> dict:
+        if self.types is None:
+            return self.fields
+        if record.get("type") not in self.types:
+            raise BadParam(f"{name}.type", f"expected one of {', '.join(map(repr, self.types))}, "
+                                           f"got {record.get('type')!r}")
+        return self.types[record["type"]]
+
+    def _record(self, raw, name):
+        if not isinstance(raw, dict):
+            raise BadParam(name, f"expected a table such as {{\"kernel\": 3}}, got {raw!r}")
+        fields = self._fields(raw, name)
+        unknown = sorted(set(raw) - set(fields) - ({"type"} if self.types else set()))
+        if unknown:
+            raise BadParam(f"{name}.{unknown[0]}", f"unknown field; expected {', '.join(fields) or 'none'}")
+        record = {"type": raw["type"]} if self.types else {}
+        for key, decl in fields.items():
+            if key not in raw and decl.default is REQUIRED:
+                raise BadParam(f"{name}.{key}", "is required")
+            value = raw.get(key, decl.default)
+            # a None default means "derived from the other fields" and is left for the generator
+            record[key] = None if value is None else decl.parse(value, f"{name}.{key}")
+        return record
+
+    def dump(self, value):
+        return [{k: (v if k == "type" or v is None else self._fields(record, "")[k].dump(v)) for k, v in record.items()}
+                for record in value]

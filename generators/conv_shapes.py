@@ -1,0 +1,360 @@
+"""Convolution family, architecture side: output shapes, parameter counts,
+network summaries, receptive fields and the cost of convolutions."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Bool, Choice, Int, Records, Vector
+
+FLOOR_NOTE = "When a kernel does not tile its input exactly, the output size is rounded down (floor), as in PyTorch."
+
+
+def out_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+def tiles(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> bool:
+    return (n + 2 * padding - dilation * (k - 1) - 1) % stride == 0
+
+
+def size_formula(n, k, stride, padding, dilation=1) -> str:
+    dk = f"{dilation}\\cdot({k}-1)" if dilation != 1 else f"({k}-1)"
+    return (rf"\left\lfloor \frac{{{n} + 2\cdot{padding} - {dk} - 1}}{{{stride}}} \right\rfloor + 1"
+            rf" = {out_size(n, k, stride, padding, dilation)}")
+
+
+def integers(*values):
+    return tuple(sympy.Integer(v) for v in values)
+
+
+class OutputShape(Generator):
+    id = "conv.output_shape"
+    title = "Output shape of a convolutional layer"
+    topics = ("cnn",)
+    params = {
+        "height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
+        "kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "stride": Int(1, 16), "padding": Int(0, 32),
+        "dilation": Int(1, 8, default=1), "filters": Int(1, 4096),
+    }
+    max_abs = 4096
+
+    def sample(self, d):
+        kernel_h = d.choice("kernel_h", (1, 3, 5, 7, 11))
+        kernel_w = d.value("kernel_w", lambda: kernel_h if d.chance(0.8) else d.pick((1, 3, 5, 7)))
+        stride, padding = d.int("stride", 1, 4), d.int("padding", 0, 3)
+        dilation = d.value("dilation", lambda: 1 if d.chance(0.8) else 2)
+        height = d.value("height", lambda: self._side(d, kernel_h, stride, padding, dilation))
+        square = kernel_w == kernel_h and d.chance(0.7)
+        width = d.value("width", lambda: height if square else self._side(d, kernel_w, stride, padding, dilation))
+        return {"height": height, "width": width, "in_channels": d.choice("in_channels", (1, 3, 16, 32, 64, 128)),
+                "kernel_h": kernel_h, "kernel_w": kernel_w, "stride": stride, "padding": padding,
+                "dilation": dilation, "filters": d.choice("filters", (4, 5, 8, 16, 32, 64, 96, 128, 256))}
+
+    @staticmethod
+    def _side(d, k, stride, padding, dilation) -> int:
+        """An input side of 5..256 that the kernel tiles exactly, when pins allow."""
+        sides = [n for o in range(2, 65) if 5 <= (n := (o - 1) * stride + dilation * (k - 1) + 1 - 2 * padding) <= 256]
+        return d.pick(sides) if sides else dilation * (k - 1) + 1
+
+    def check(self, p):
+        for side, kernel in (("height", "kernel_h"), ("width", "kernel_w")):
+            span = p["dilation"] * (p[kernel] - 1) + 1
+            if span > p[side] + 2 * p["padding"]:
+                raise IllPosed(kernel, f"the kernel spans {span} pixels, more than the padded {side} "
+                                       f"{p[side] + 2 * p['padding']}")
+
+    def solve(self, p):
+        return {"out_height": sympy.Integer(out_size(p["height"], p["kernel_h"], p["stride"], p["padding"], p["dilation"])),
+                "out_width": sympy.Integer(out_size(p["width"], p["kernel_w"], p["stride"], p["padding"], p["dilation"])),
+                "out_channels": sympy.Integer(p["filters"])}
+
+    def render(self, p, answers):
+        exact = all(tiles(p[s], p[k], p["stride"], p["padding"], p["dilation"])
+                    for s, k in (("height", "kernel_h"), ("width", "kernel_w")))
+        dilation = f", dilation {p['dilation']}" if p["dilation"] != 1 else ""
+        statement = (
+            rf"A convolutional layer with {p['filters']} filters of size {p['kernel_h']}\(\times\){p['kernel_w']}, "
+            rf"stride {p['stride']}, zero padding of {p['padding']} on every side{dilation} is applied to an input "
+            rf"with {p['in_channels']} channels of height {p['height']} and width {p['width']}. "
+            + ("" if exact else FLOOR_NOTE))
+        parts = (Part("What is the height of its output?", ("out_height",)),
+                 Part("What is the width of its output?", ("out_width",)),
+                 Part("How many channels does its output have?", ("out_channels",)))
+        solution = (
+            r"Each spatial size is $\lfloor (n + 2P - D(K-1) - 1)/S \rfloor + 1$: height "
+            rf"${size_formula(p['height'], p['kernel_h'], p['stride'], p['padding'], p['dilation'])}$, width "
+            rf"${size_formula(p['width'], p['kernel_w'], p['stride'], p['padding'], p['dilation'])}$. "
+            rf"Every filter makes one output channel, so there are ${answers['out_channels'].latex}$; the output is "
+            rf"${answers['out_channels'].latex}\times{answers['out_height'].latex}\times{answers['out_width'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class Params(Generator):
+    id = "conv.params"
+    title = "Weights, biases and weight-tensor shape of a convolutional layer"
+    topics = ("cnn",)
+    params = {"kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "in_channels": Int(1, 4096),
+              "filters": Int(1, 4096), "bias": Bool(), "framework": Choice("pytorch", "keras")}
+    max_abs = 10_000_000
+
+    def sample(self, d):
+        kernel_h = d.choice("kernel_h", (1, 3, 5, 7, 11))
+        return {"kernel_h": kernel_h, "kernel_w": d.value("kernel_w", lambda: kernel_h if d.chance(0.85) else d.pick((1, 3, 5))),
+                "in_channels": d.choice("in_channels", (1, 3, 16, 32, 64, 128)),
+                "filters": d.choice("filters", (4, 8, 16, 32, 64, 96, 128, 256)),
+                "bias": d.value("bias", lambda: d.chance(0.8)), "framework": d.choice("framework", ("pytorch", "keras"))}
+
+    def solve(self, p):
+        kh, kw, c, f = integers(p["kernel_h"], p["kernel_w"], p["in_channels"], p["filters"])
+        weights, biases = kh * kw * c * f, f if p["bias"] else sympy.Integer(0)
+        shape = (f, c, kh, kw) if p["framework"] == "pytorch" else (kh, kw, c, f)
+        return {"weights": weights, "biases": biases, "total": weights + biases, "weight_shape": shape}
+
+    def render(self, p, answers):
+        kh, kw, c, f = p["kernel_h"], p["kernel_w"], p["in_channels"], p["filters"]
+        if p["framework"] == "pytorch":
+            layer = rf"\texttt{{nn.Conv2d(in\_channels={c}, out\_channels={f}, kernel\_size=({kh}, {kw}), bias={p['bias']})}}"
+            layout = r"PyTorch stores the weights as (out\_channels, in\_channels, kernel height, kernel width)"
+        else:
+            no_bias = "" if p["bias"] else r", use\_bias=False"
+            layer = rf"\texttt{{Conv2D(filters={f}, kernel\_size=({kh}, {kw}){no_bias})}} on inputs with {c} channels"
+            layout = "Keras stores the kernel as (kernel height, kernel width, input channels, filters)"
+        statement = f"A {'PyTorch' if p['framework'] == 'pytorch' else 'Keras'} layer {layer}."
+        parts = (Part("How many weights (excluding biases) does it have?", ("weights",)),
+                 Part("How many biases?", ("biases",)),
+                 Part("How many trainable parameters in total?", ("total",)),
+                 Part("What is the shape of its weight tensor in this framework?", ("weight_shape",)))
+        solution = (
+            rf"Each of the {f} filters spans all {c} input channels: ${kh}\cdot{kw}\cdot{c}\cdot{f} = "
+            rf"{answers['weights'].latex}$ weights, "
+            + (rf"plus one bias per filter, ${answers['biases'].latex}$" if p["bias"] else rf"and no biases (${answers['biases'].latex}$)")
+            + rf"; ${answers['total'].latex}$ parameters in total. {layout}: ${answers['weight_shape'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+LAYER_TYPES = {
+    "conv": {"filters": Int(1, 4096), "kernel": Int(1, 15), "stride": Int(1, 8, default=1),
+             "padding": Choice("valid", "same", default="valid")},
+    "pool": {"size": Int(1, 16), "stride": Int(1, 16, default=None)},
+    "flatten": {},
+    "dense": {"units": Int(1, 100_000)},
+}
+
+
+def describe_layer(layer) -> str:
+    kind = layer["type"]
+    if kind == "conv":
+        return (rf"Conv2D: {layer['filters']} filters of {layer['kernel']}\(\times\){layer['kernel']}, stride "
+                rf"{layer['stride']}, padding ``{layer['padding']}''")
+    if kind == "pool":
+        return rf"MaxPooling2D: {layer['size']}\(\times\){layer['size']} window, stride {layer['stride'] or layer['size']}"
+    return "Flatten" if kind == "flatten" else f"Dense: {layer['units']} units"
+
+
+def summarise(input_shape, layers):
+    """(shape, parameters) after each layer, channels last; raises IllPosed on a layer that cannot apply."""
+    shape, rows = tuple(input_shape), []
+    for i, layer in enumerate(layers, 1):
+        kind, where = layer["type"], f"layers[{i}]"
+        if kind in ("conv", "pool") and len(shape) != 3:
+            raise IllPosed(where, f"a {kind} layer needs an H x W x C input, but it follows a flatten or dense layer")
+        if kind == "dense" and len(shape) != 1:
+            raise IllPosed(where, "a dense layer needs a flat input; put a flatten layer before it")
+        if kind == "conv":
+            h, w, c = shape
+            k, s = layer["kernel"], layer["stride"]
+            if layer["padding"] == "same":
+                if k % 2 == 0 or s != 1:
+                    raise IllPosed(where, "'same' padding is only used with an odd kernel at stride 1")
+                out = (h, w, layer["filters"])
+            else:
+                if k > min(h, w):
+                    raise IllPosed(where, f"a {k}x{k} kernel does not fit the {h}x{w} input")
+                out = (out_size(h, k, s), out_size(w, k, s), layer["filters"])
+            rows.append((out, (k * k * c + 1) * layer["filters"]))
+        elif kind == "pool":
+            h, w, c = shape
+            size, s = layer["size"], layer["stride"] or layer["size"]
+            if size > min(h, w):
+                raise IllPosed(where, f"a {size}x{size} pooling window does not fit the {h}x{w} input")
+            rows.append(((out_size(h, size, s), out_size(w, size, s), c), 0))
+        elif kind == "flatten":
+            if len(shape) != 3:
+                raise IllPosed(where, "flatten needs an H x W x C input")
+            rows.append(((shape[0] * shape[1] * shape[2],), 0))
+        else:
+            rows.append(((layer["units"],), (shape[0] + 1) * layer["units"]))
+        shape = rows[-1][0]
+    return rows
+
+
+class NetworkSummary(Generator):
+    id = "conv.network_summary"
+    title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
+    topics = ("cnn",)
+    params = {"input": Vector(Int(1, 4096), 3, 3), "layers": Records(types=LAYER_TYPES, max_len=16)}
+    max_abs = 5_000_000
+
+    def sample(self, d):
+        for _ in range(200):
+            p = {"input": d.value("input", lambda: (d.pick((28, 32, 64, 100, 128)),) * 2 + (d.pick((1, 3)),)),
+                 "layers": d.value("layers", lambda: self._layers(d))}
+            try:
+                rows = summarise(p["input"], p["layers"])
+            except IllPosed:
+                continue
+            if sum(r[1] for r in rows) <= self.max_abs and rows[-1][0][0] <= 4096:
+                break
+        return p
+
+    @staticmethod
+    def _layers(d):
+        layers = []
+        for _ in range(d.integer(1, 3)):
+            layers.append({"type": "conv", "filters": d.pick((8, 16, 32, 64)), "kernel": d.pick((3, 5)),
+                           "stride": 1, "padding": d.pick(("valid", "same"))})
+            layers.append({"type": "pool", "size": 2, "stride": None})
+        layers.append({"type": "flatten"})
+        if d.chance(0.6):
+            layers.append({"type": "dense", "units": d.pick((16, 32, 64, 128))})
+        layers.append({"type": "dense", "units": d.pick((1, 2, 10))})
+        return tuple(layers)
+
+    def check(self, p):
+        summarise(p["input"], p["layers"])
+
+    def solve(self, p):
+        rows = summarise(p["input"], p["layers"])
+        return {"shapes": tuple(integers(*shape) for shape, _ in rows),
+                "params": integers(*(n for _, n in rows)), "total": sympy.Integer(sum(n for _, n in rows))}
+
+    def render(self, p, answers):
+        h, w, c = p["input"]
+        listing = "\n".join(rf"\item {describe_layer(layer)}" for layer in p["layers"])
+        statement = (
+            rf"A Keras model takes {h}\(\times\){w}\(\times\){c} inputs (height, width, channels) and applies, in order:"
+            "\n\\begin{enumerate}\n" + listing + "\n\\end{enumerate}\n"
+            r"Conv and dense layers have biases. ``valid'' padding adds no zeros; ``same'' padding keeps height and "
+            "width (odd kernels, stride 1). Pooling and convolution sizes are rounded down when the window does not "
+            "tile the input exactly.")
+        parts = (Part("Give the output shape of every layer.", ("shapes",), 2),
+                 Part("Give the number of parameters of every layer.", ("params",), 2),
+                 Part("How many parameters does the model have in total?", ("total",), 1))
+        rows = " \\\\\n".join(
+            rf"{i} & {describe_layer(layer).split(':')[0]} & ${sympy.latex(shape)}$ & ${sympy.latex(n)}$".replace(
+                r"\left(", "(").replace(r"\right)", ")")
+            for i, (layer, shape, n) in enumerate(zip(p["layers"], answers["shapes"].exact, answers["params"].exact), 1))
+        solution = (
+            r"Convolution: output side $\lfloor (n - k)/s \rfloor + 1$ for ``valid'' ($n$ for ``same''), "
+            r"$(k\cdot k\cdot C_{\mathrm{in}} + 1)\cdot F$ parameters. Pooling: side $\lfloor (n - k)/s \rfloor + 1$, "
+            r"no parameters. Flatten multiplies the sizes. Dense: $(n_{\mathrm{in}} + 1)\cdot$units parameters."
+            "\n\n\\begin{center}\\begin{tabular}{rlll}\nlayer & type & output shape & parameters \\\\ \\hline\n"
+            + rows + "\n\\end{tabular}\\end{center}\n\n"
+            rf"Shapes ${answers['shapes'].latex}$, parameters ${answers['params'].latex}$, "
+            rf"${answers['total'].latex}$ parameters in total.")
+        return Rendered(statement, parts, solution)
+
+
+class ReceptiveField(Generator):
+    id = "conv.receptive_field"
+    title = "Receptive field of stacked convolution and pooling layers"
+    topics = ("cnn",)
+    params = {"layers": Records({"kernel": Int(1, 64), "stride": Int(1, 16, default=1)}, max_len=10)}
+    max_abs = 1000
+
+    def sample(self, d):
+        def layers():
+            return tuple({"kernel": d.pick((1, 2, 3, 3, 5, 7, 11)), "stride": d.pick((1, 1, 2, 2, 4))}
+                         for _ in range(d.integer(2, 5)))
+        for _ in range(200):
+            p = {"layers": d.value("layers", layers)}
+            if self.solve(p)["receptive_field"][-1] <= 200:
+                break
+        return p
+
+    def solve(self, p):
+        field, jump, fields = 1, 1, []
+        for layer in p["layers"]:
+            field += (layer["kernel"] - 1) * jump
+            jump *= layer["stride"]
+            fields.append(field)
+        return {"receptive_field": integers(*fields)}
+
+    def render(self, p, answers):
+        listing = "\n".join(rf"\item kernel {layer['kernel']}, stride {layer['stride']}" for layer in p["layers"])
+        statement = (
+            "A stack of convolution or pooling layers (square windows, no dilation; a pooling layer counts like a "
+            "convolution with its window and stride) has, from the input upwards:\n\\begin{enumerate}\n" + listing
+            + "\n\\end{enumerate}\nThe receptive field of a unit is the side, in input pixels, of the input region "
+              "it depends on.")
+        parts = (Part("Give the receptive field of one unit after every layer.", ("receptive_field",), 2),)
+        steps, jump = [], 1
+        field = 1
+        for i, layer in enumerate(p["layers"], 1):
+            steps.append(rf"$r_{i} = {field} + ({layer['kernel']} - 1)\cdot {jump} = {field + (layer['kernel'] - 1) * jump}$")
+            field += (layer["kernel"] - 1) * jump
+            jump *= layer["stride"]
+        solution = (r"With $r_0 = 1$ and $r_k = r_{k-1} + (f_k - 1)\prod_{i<k} s_i$ (each layer widens the field by "
+                    r"its extra kernel taps, spaced by the product of the earlier strides): "
+                    + ", ".join(steps) + rf". So ${answers['receptive_field'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class Multiplications(Generator):
+    id = "conv.multiplications"
+    title = "Multiplications of a stack of convolutions (e.g. a 1x1 bottleneck)"
+    topics = ("cnn", "cost")
+    params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
+              "layers": Records({"kernel": Int(1, 15), "filters": Int(1, 4096), "stride": Int(1, 8, default=1),
+                                 "padding": Int(0, 8, default=0)}, max_len=6)}
+    max_abs = 10**11
+
+    def sample(self, d):
+        side = d.pick((14, 28, 32, 50, 56, 64))
+        def layers():
+            out = []
+            for _ in range(d.integer(1, 3)):
+                k = d.pick((1, 1, 3, 5))
+                out.append({"kernel": k, "filters": d.pick((16, 32, 50, 64, 75, 128)), "stride": 1, "padding": k // 2})
+            return tuple(out)
+        return {"height": d.value("height", lambda: side), "width": d.value("width", lambda: side),
+                "in_channels": d.choice("in_channels", (3, 16, 64, 128, 192, 256)), "layers": d.value("layers", layers)}
+
+    def _shapes(self, p):
+        h, w, c, shapes = p["height"], p["width"], p["in_channels"], []
+        for i, layer in enumerate(p["layers"], 1):
+            k, s, pad = layer["kernel"], layer["stride"], layer["padding"]
+            if k > min(h, w) + 2 * pad:
+                raise IllPosed(f"layers[{i}]", f"a {k}x{k} kernel does not fit the padded {h + 2 * pad}x{w + 2 * pad} input")
+            shapes.append((out_size(h, k, s, pad), out_size(w, k, s, pad), c, layer))
+            h, w, c = shapes[-1][0], shapes[-1][1], layer["filters"]
+        return shapes
+
+    def check(self, p):
+        self._shapes(p)
+
+    def solve(self, p):
+        per_layer = integers(*(h * w * l["kernel"] ** 2 * c * l["filters"] for h, w, c, l in self._shapes(p)))
+        return {"per_layer": per_layer, "total": sum(per_layer, sympy.Integer(0))}
+
+    def render(self, p, answers):
+        listing = "\n".join(rf"\item {l['filters']} filters of {l['kernel']}\(\times\){l['kernel']}, stride {l['stride']}, "
+                            rf"zero padding {l['padding']}" for l in p["layers"])
+        statement = (
+            rf"An input of height {p['height']}, width {p['width']} and {p['in_channels']} channels goes through "
+            "these convolutions in turn:\n\\begin{enumerate}\n" + listing + "\n\\end{enumerate}\n"
+            "Count multiplications only (no additions, no biases): every output value of a layer costs one "
+            "multiplication per kernel weight it uses. Sizes are rounded down when a kernel does not tile its input.")
+        parts = (Part("How many multiplications does each layer make?", ("per_layer",), 2),
+                 Part("How many in total?", ("total",), 1))
+        steps = [rf"layer {i}: output ${h}\times{w}$, ${h}\cdot{w}\cdot{l['kernel']}\cdot{l['kernel']}\cdot{c}\cdot"
+                 rf"{l['filters']} = {sympy.latex(n)}$"
+                 for i, ((h, w, c, l), n) in enumerate(zip(self._shapes(p), answers["per_layer"].exact), 1)]
+        solution = (r"Multiplications $= H_{\mathrm{out}} W_{\mathrm{out}}\, k_h k_w\, C_{\mathrm{in}} C_{\mathrm{out}}$, "
+                    r"with $C_{\mathrm{in}}$ the previous layer's filters: " + "; ".join(steps)
+                    + rf". Per layer ${answers['per_layer'].latex}$, in total ${answers['total'].latex}$.")
+        return Rendered(statement, parts, solution)
