@@ -207,3 +207,17 @@ def test_every_generator_writes_latex_that_compiles_over_many_seeds(gen_id, tmp_
         (tmp_path / f"{name}.tex").write_text(exam_document(exam, version, solutions))
         compile_pdf(find_pdflatex(), tmp_path, name, env, passes=1)
         assert "Question 40" in pdf_text(tmp_path / f"{name}.pdf")
+
+
+def test_a_spec_with_every_generator_builds_into_pdfs(tmp_path):
+    ids = sorted(registry.registry())
+    questions = "".join(f"[[question]]\ngenerator = '{gen_id}'\npoints = 4\n" for gen_id in ids)
+    spec_file = tmp_path / "all.toml"
+    spec_file.write_text("[exam]\ntitle = 'Every generator'\nversions = 1\nseed = 5\n" + questions)
+    folder = build(tmp_path / "output", str(spec_file))
+    data = json.loads((folder / "manifest.json").read_text())
+    assert [q["variant"]["generator"] for q in data["versions"][0]["questions"]] == ids
+    (solutions,) = folder.glob("solutions-*.pdf")
+    text = pdf_text(solutions)
+    assert all(f"Question {n}" in text for n in range(1, len(ids) + 1))
+    assert text.count("Worked solution") == len(ids)

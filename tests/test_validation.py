@@ -70,3 +70,36 @@ def test_decimal_floats_are_read_as_exact_rationals():
 def sympy_rational(text):
     import sympy
     return sympy.Rational(text)
+
+
+CONV_FAMILY_CASES = [
+    ("conv.output_shape", {"height": 4, "width": 4, "kernel_h": 7, "kernel_w": 7, "padding": 0}, "kernel_h"),
+    ("conv.output_shape", {"dilation": 0}, "dilation"),
+    ("conv.params", {"framework": "jax"}, "framework"),
+    ("conv.network_summary", {"input": [32, 32, 3], "layers": [{"type": "dense", "units": 3}]}, "layers[1]"),
+    ("conv.network_summary", {"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 4, "kernel": 4,
+                                                                 "padding": "same"}]}, "layers[1]"),
+    ("conv.network_summary", {"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 4}]}, "layers[1].kernel"),
+    ("conv.network_summary", {"input": [32, 32, 3], "layers": [{"type": "dropout"}]}, "layers[1].type"),
+    ("conv.network_summary", {"input": [32, 32], "layers": [{"type": "flatten"}]}, "input"),
+    ("conv.receptive_field", {"layers": [{"kernel": 3, "strid": 2}]}, "layers[1].strid"),
+    ("conv.multiplications", {"height": 4, "width": 4, "layers": [{"kernel": 7, "filters": 2}]}, "layers[1]"),
+    ("conv.unknown_kernel", {"image": [[1, 2, 3], [4, 5, 6], [7, 8, 9]], "kernel": [["x", "y"], [1, 1]],
+                             "known_outputs": [[1, 1, 3]]}, "known_outputs"),
+    ("conv.unknown_kernel", {"image": [[1, 1, 1], [1, 1, 1]], "kernel": [["x", "y"]],
+                             "known_outputs": [[1, 1, 3], [1, 2, 4]]}, "known_outputs"),  # identical rows: singular
+    ("conv.unknown_kernel", {"image": [[1, 2, 3]], "kernel": [["x", 1]], "known_outputs": [[2, 1, 3]]}, "known_outputs"),
+    ("conv.unknown_kernel", {"image": [[1, 2, 3]], "kernel": [[1, 1]], "known_outputs": [[1, 1, 3]]}, "kernel"),
+    ("conv.pool", {"input": [[1, 5], [5, 2]], "mode": "max", "size": 2}, "input"),  # a tie for the maximum
+    ("conv.pool", {"input": [[1, 5], [3, 2]], "size": 3}, "size"),
+    ("conv.transposed", {"stride": 2, "output_padding": 2}, "output_padding"),
+    ("conv.transposed", {"kernel": 3, "kernel_values": [1, 2]}, "kernel_values"),
+    ("conv.transposed", {"input_length": 1, "kernel": 1, "padding": 1}, "padding"),
+    ("bn.params", {"channels": []}, "channels"),
+    ("bn.params", {"channels": [64, 0]}, "channels[2]"),
+]
+
+
+@pytest.mark.parametrize("gen_id, pins, param", CONV_FAMILY_CASES)
+def test_bad_conv_family_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
+    test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)
