@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
+from qbank.exact import latex
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Records, Vector
@@ -45,7 +46,8 @@ class OutputShape(Generator):
     def sample(self, d):
         kernel_h = d.choice("kernel_h", (1, 3, 5, 7, 11))
         kernel_w = d.value("kernel_w", lambda: kernel_h if d.chance(0.8) else d.pick((1, 3, 5, 7)))
-        stride, padding = d.int("stride", 1, 4), d.int("padding", 0, 3)
+        stride = d.int("stride", 1, 4)
+        padding = d.value("padding", lambda: d.integer(0, min(3, kernel_h // 2)))  # at most "same" padding
         dilation = d.value("dilation", lambda: 1 if d.chance(0.8) else 2)
         height = d.value("height", lambda: self._side(d, kernel_h, stride, padding, dilation))
         square = kernel_w == kernel_h and d.chance(0.7)
@@ -245,8 +247,7 @@ class NetworkSummary(Generator):
                  Part("Give the number of parameters of every layer.", ("params",), 2),
                  Part("How many parameters does the model have in total?", ("total",), 1))
         rows = " \\\\\n".join(
-            rf"{i} & {describe_layer(layer).split(':')[0]} & ${sympy.latex(shape)}$ & ${sympy.latex(n)}$".replace(
-                r"\left(", "(").replace(r"\right)", ")")
+            rf"{i} & {describe_layer(layer).split(':')[0]} & ${latex(shape)}$ & ${sympy.latex(n)}$"
             for i, (layer, shape, n) in enumerate(zip(p["layers"], answers["shapes"].exact, answers["params"].exact), 1))
         solution = (
             r"Convolution: output side $\lfloor (n - k)/s \rfloor + 1$ for ``valid'' ($n$ for ``same''), "

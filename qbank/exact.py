@@ -97,17 +97,23 @@ def decimal(x, places: int = 4) -> str:
     return f"{number:.{places}f}"
 
 
+def is_matrix(value) -> bool:
+    """A tuple of equally long tuples (a ragged one is a list of tuples instead)."""
+    return (isinstance(value, tuple) and bool(value) and all(isinstance(r, tuple) for r in value)
+            and len({len(r) for r in value}) == 1)
+
+
 def latex(value, scalar=sympy.latex) -> str:
     """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix)."""
     if isinstance(value, str):
         return r"\text{" + value + "}"
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple) and len({len(r) for r in value}) > 1:
-        return r"\left(" + ",\ ".join(latex(row, scalar) for row in value) + r"\right)"  # ragged: a list of tuples
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple) and not is_matrix(value):
+        return r",\ \allowbreak ".join(latex(row, scalar) for row in value)  # ragged: tuples that may wrap
+    if is_matrix(value):
         rows = (" & ".join(scalar(x) for x in row) for row in value)
         return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
     if isinstance(value, tuple):
-        return r"\left(" + ",\\ ".join(scalar(x) for x in value) + r"\right)"
+        return "(" + r",\ \allowbreak ".join(scalar(x) for x in value) + ")"  # no \left: it may wrap
     return scalar(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
-from qbank.exact import decimal_latex
+from qbank.exact import decimal_latex, is_matrix
 from qbank.model import Answer
 from qbank.plan import Question, Version
 from qbank.spec import ExamSpec
@@ -115,7 +115,7 @@ def _points(points: int) -> str:
 def _answer_tex(answer: Answer) -> str:
     exact = answer.latex
     shown = "$" + exact + "$"
-    if isinstance(answer.exact, tuple) and answer.exact and isinstance(answer.exact[0], tuple):
+    if is_matrix(answer.exact):
         shown = r"\[" + exact + r"\]"
     if answer.tolerance:
         shown += r" \quad $\approx " + decimal_latex(answer.exact) + "$"
@@ -127,7 +127,7 @@ def _space(answers: list[Answer]) -> float:
     space = 2.5
     for answer in answers:
         value = answer.exact
-        if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        if is_matrix(value):
             space = max(space, 2.0 + 1.0 * len(value))
         elif isinstance(value, tuple):
             space = max(space, 3.0)

@@ -44,7 +44,8 @@ def get(generator_id: str) -> Generator:
     generators = registry()
     if generator_id in generators:
         return generators[generator_id]
-    close = difflib.get_close_matches(generator_id, generators, n=3, cutoff=0.5)
+    close = (difflib.get_close_matches(generator_id, generators, n=3, cutoff=0.7)
+             or [g for g in generators if g.startswith(generator_id.rstrip(".") + ".")][:4])  # a family name
     hint = f"did you mean {', '.join(close)}?" if close else "run 'python -m qbank list' to see them"
     raise QbankError(f"unknown generator '{generator_id}': {hint}")
 

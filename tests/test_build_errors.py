@@ -24,7 +24,7 @@ CASES = {
     "unknown exam key": ("[exam]\ntitel = 'x'\n" + GOOD_QUESTION, [], "unknown key 'titel' in [exam]; did you mean 'title'?"),
     "unknown question key": ("[exam]\ntitle = 'x'\n" + GOOD_QUESTION + "pointz = 3\n", [], "unknown key 'pointz' in question 1"),
     "unknown generator": ("[exam]\ntitle = 'x'\n[[question]]\ngenerator = 'lstm.param_cont'\npoints = 2\n", [],
-                          "question 1: unknown generator 'lstm.param_cont': did you mean lstm.param_count?"),
+                          "question 1: unknown generator 'lstm.param_cont': did you mean lstm.param_count"),
     "bad pin": ("[exam]\ntitle = 'x'\n" + GOOD_QUESTION + "params = { hidden_size = 0 }\n", [],
                 "question 1 (lstm.param_count) params: parameter 'hidden_size': 0 is outside"),
     "versions zero": ("[exam]\ntitle = 'x'\nversions = 0\n" + GOOD_QUESTION, [], "versions = 0; give 1 or more"),
