@@ -24,8 +24,13 @@ def pad(image, padding: int):
     return (blank,) * padding + middle + (blank,) * padding
 
 
+def out_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """PyTorch's output size along one axis: floor((n + 2p - d(k-1) - 1)/s) + 1."""
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
 def output_shape(image_shape, kernel_shape, stride: int, padding: int) -> tuple[int, int]:
-    return tuple((n + 2 * padding - k) // stride + 1 for n, k in zip(image_shape, kernel_shape))
+    return tuple(out_size(n, k, stride, padding) for n, k in zip(image_shape, kernel_shape))
 
 
 def window(padded, kernel_shape, stride: int, i: int, j: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy
 
+from generators.conv import out_size
 from qbank.errors import IllPosed
 from qbank.exact import latex
 from qbank.generator import Generator
@@ -12,10 +13,6 @@ from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Records, Vector
 
 FLOOR_NOTE = "When a kernel does not tile its input exactly, the output size is rounded down (floor), as in PyTorch."
-
-
-def out_size(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
 
 
 def tiles(n: int, k: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> bool:
@@ -260,6 +257,15 @@ class NetworkSummary(Generator):
         return Rendered(statement, parts, solution)
 
 
+def receptive_steps(layers):
+    """(field before, kernel, jump, field after) per layer; the jump is the product of earlier strides."""
+    field, jump, steps = 1, 1, []
+    for layer in layers:
+        steps.append((field, layer["kernel"], jump, field + (layer["kernel"] - 1) * jump))
+        field, jump = steps[-1][3], jump * layer["stride"]
+    return steps
+
+
 class ReceptiveField(Generator):
     id = "conv.receptive_field"
     title = "Receptive field of stacked convolution and pooling layers"
@@ -278,12 +284,7 @@ class ReceptiveField(Generator):
         return p
 
     def solve(self, p):
-        field, jump, fields = 1, 1, []
-        for layer in p["layers"]:
-            field += (layer["kernel"] - 1) * jump
-            jump *= layer["stride"]
-            fields.append(field)
-        return {"receptive_field": integers(*fields)}
+        return {"receptive_field": integers(*(after for _, _, _, after in receptive_steps(p["layers"])))}
 
     def render(self, p, answers):
         listing = "\n".join(rf"\item kernel {layer['kernel']}, stride {layer['stride']}" for layer in p["layers"])
@@ -293,12 +294,8 @@ class ReceptiveField(Generator):
             + "\n\\end{enumerate}\nThe receptive field of a unit is the side, in input pixels, of the input region "
               "it depends on.")
         parts = (Part("Give the receptive field of one unit after every layer.", ("receptive_field",), 2),)
-        steps, jump = [], 1
-        field = 1
-        for i, layer in enumerate(p["layers"], 1):
-            steps.append(rf"$r_{i} = {field} + ({layer['kernel']} - 1)\cdot {jump} = {field + (layer['kernel'] - 1) * jump}$")
-            field += (layer["kernel"] - 1) * jump
-            jump *= layer["stride"]
+        steps = [rf"$r_{i} = {before} + ({kernel} - 1)\cdot {jump} = {after}$"
+                 for i, (before, kernel, jump, after) in enumerate(receptive_steps(p["layers"]), 1)]
         solution = (r"With $r_0 = 1$ and $r_k = r_{k-1} + (f_k - 1)\prod_{i<k} s_i$ (each layer widens the field by "
                     r"its extra kernel taps, spaced by the product of the earlier strides): "
                     + ", ".join(steps) + rf". So ${answers['receptive_field'].latex}$.")

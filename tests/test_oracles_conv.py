@@ -41,7 +41,7 @@ def test_params_match_conv2d_tensors():
 
 def torch_layers(input_shape, layers):
     """The network as torch modules (channels first); 'same' is padding k // 2 at stride 1."""
-    modules, channels, flat = [], input_shape[2], None
+    modules, channels = [], input_shape[2]
     for layer in layers:
         if layer["type"] == "conv":
             padding = layer["kernel"] // 2 if layer["padding"] == "same" else 0
