@@ -52,7 +52,8 @@ def get(generator_id: str) -> Generator:
 
 def _generator_classes(module):
     for _, obj in sorted(vars(module).items()):
-        if inspect.isclass(obj) and issubclass(obj, Generator) and obj.__module__ == module.__name__:
+        if (inspect.isclass(obj) and issubclass(obj, Generator) and obj.__module__ == module.__name__
+                and not vars(obj).get("abstract", False)):  # a shared base class, not a generator
             yield obj
 
 
