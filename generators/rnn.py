@@ -8,6 +8,7 @@ from qbank.exact import scalars
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Num, Vector
+from qbank.tex import factor
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
@@ -109,3 +110,47 @@ class ReluDerivatives(Generator):
             rf"$\partial h_{T}/\partial W = {answers['dhT_dW'].latex}$ and "
             rf"$(\partial h_{T}/\partial x_k)_{{k=1..{T}}} = {answers['dhT_dx'].latex}$."
         )
+
+
+class LinearBptt(Generator):
+    id = "rnn.linear_bptt"
+    title = "Linear RNN with one shared weight: forward values and backpropagation through time"
+    topics = ("rnn", "backprop")
+    params = {"w": Num(-10, 10), "u": Vector(Num(-50, 50), 1, 6), "h0": Num(-50, 50)}
+    max_abs = 500
+
+    def sample(self, d):
+        return {"w": d.int("w", -2, 2, exclude=(0,)), "u": d.value("u", lambda: d.integers(d.integer(2, 4), -3, 3)),
+                "h0": d.int("h0", -2, 2)}
+
+    @staticmethod
+    def edges(p):
+        """Per step: h_{t-1}, h_t and the derivative of h_T through that step's copy of w."""
+        T, h, steps = len(p["u"]), p["h0"], []
+        for t, u in enumerate(p["u"], 1):
+            steps.append((h, p["w"] * (u + h), (u + h) * p["w"] ** (T - t)))
+            h = steps[-1][1]
+        return steps
+
+    def solve(self, p):
+        steps = self.edges(p)
+        return {"h": tuple(h for _, h, _ in steps), "dhT_dw": sum((e for _, _, e in steps), ZERO)}
+
+    def render(self, p, answers):
+        T = len(p["u"])
+        us = ",\\ ".join(rf"u_{t} = {sympy.latex(u)}" for t, u in enumerate(p["u"], 1))
+        statement = (
+            r"A linear recurrent network with one weight $w$ shared by every step computes "
+            rf"$h_t = w\,(u_t + h_{{t-1}})$ with $w = {sympy.latex(p['w'])}$, $h_0 = {sympy.latex(p['h0'])}$ and inputs ${us}$.")
+        parts = (Part(rf"Compute $h_1, \dots, h_{T}$.", ("h",), 2),
+                 Part(rf"Compute the total derivative $dh_{T}/dw$ (backpropagation through time).", ("dhT_dw",), 3))
+        terms = " + ".join(
+            rf"({sympy.latex(p['u'][t - 1])} + {factor(h_prev)})\cdot {factor(p['w'])}^{{{T - t}}}"
+            for t, (h_prev, _, _) in enumerate(self.edges(p), 1))
+        edges = ",\\ ".join(rf"{sympy.latex(e)}" for _, _, e in self.edges(p))
+        solution = (
+            rf"Forward: $h = {answers['h'].latex}$. The weight is used once per step; the copy at step $t$ "
+            r"contributes its local derivative $u_t + h_{t-1}$ times the path to $h_T$, "
+            r"$\partial h_T/\partial h_t = w^{T-t}$. "
+            rf"Along the {T} edges: ${terms}$, i.e. ${edges}$; adding them, $dh_{T}/dw = {answers['dhT_dw'].latex}$.")
+        return Rendered(statement, parts, solution)

@@ -10,11 +10,13 @@ import math
 from fractions import Fraction
 
 import sympy
+from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
-# Names an exact answer string may use; parsing goes through this table only.
+# Names an exact answer string may use; parsing sees this table only, any other
+# name becomes a Symbol (which marks a text answer).
 _PARSE_NAMES = {
     name: getattr(sympy, name)
-    for name in ("Integer", "Rational", "sqrt", "exp", "log", "tanh", "pi", "E", "Abs")
+    for name in ("Integer", "Rational", "Float", "Symbol", "sqrt", "exp", "log", "tanh", "pi", "E", "Abs")
 }
 
 
@@ -66,10 +68,15 @@ def to_text(value):
 
 
 def from_text(data):
-    """Inverse of to_text."""
+    """Inverse of to_text. A text answer (a word or sentence) stays a string:
+    exact numbers never contain free symbols."""
     if isinstance(data, (list, tuple)):
         return tuple(from_text(item) for item in data)
-    return sympy.sympify(data, locals=_PARSE_NAMES, rational=True)
+    try:
+        value = parse_expr(data, local_dict={}, global_dict=_PARSE_NAMES, transformations=standard_transformations)
+    except (sympy.SympifyError, SyntaxError, TypeError, ValueError, AttributeError, NameError):
+        return data
+    return data if not isinstance(value, sympy.Expr) or value.free_symbols else value
 
 
 def to_number(x):

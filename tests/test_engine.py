@@ -38,6 +38,11 @@ def test_exact_values_survive_the_json_text_round_trip(value):
     assert exact.from_text(exact.to_text(value)) == value
 
 
+@pytest.mark.parametrize("text", ["saddle", "the cell state: long-term memory", "minimum"])
+def test_text_answers_survive_the_json_text_round_trip(text):
+    assert exact.from_text(exact.to_text(text)) == text
+
+
 def test_decimal_display_and_tolerance_follow_the_exact_value():
     assert Answer.of(sympy.Rational(3, 8)).decimal == "0.375"
     assert Answer.of(sympy.Rational(3, 8)).tolerance == 0
