@@ -7,7 +7,8 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Choice, Num, Vector
+from qbank.exact import decimal
+from qbank.params import Choice, Num, Table, Vector
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
@@ -46,4 +47,68 @@ class Gates(Generator):
             rf"The forget gate scales the old cell state $c_{{t-1}}$: $g_{answers['forget'].latex}$. The input gate scales "
             rf"the new candidate $\tilde c_t$: $g_{answers['input'].latex}$. The output gate scales what the cell shows "
             rf"as $h_t$: $g_{answers['output'].latex}$. $c_t$ is {CELL_STATE}: ${answers['cell'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+def sigmoid(z):
+    return 1 / (1 + sympy.exp(-z))
+
+
+GATE_KEYS = ("i", "f", "o", "g")
+
+
+class Forward(Generator):
+    id = "lstm.forward"
+    title = "Forward pass of a scalar LSTM cell"
+    topics = ("rnn", "lstm")
+    params = {"x": Vector(Num(-10, 10), 1, 3), "h0": Num(-10, 10), "c0": Num(-10, 10),
+              "weights": Table({k: Vector(Num(-10, 10), 3, 3) for k in GATE_KEYS})}
+    max_abs = 10
+    max_denominator = 100
+
+    def sample(self, d):
+        half = (-1, sympy.Rational(-1, 2), 0, sympy.Rational(1, 2), 1)
+        return {"x": d.value("x", lambda: tuple(d.pick((-1, 0, 1, 2)) for _ in range(d.integer(1, 2)))),
+                "h0": d.value("h0", lambda: d.pick((0, 0, sympy.Rational(1, 2)))),
+                "c0": d.value("c0", lambda: d.pick((0, 0, 1, sympy.Rational(-1, 2)))),
+                "weights": d.value("weights", lambda: {k: tuple(d.pick(half) for _ in range(3)) for k in GATE_KEYS})}
+
+    @staticmethod
+    def steps(p):
+        h, c, steps = p["h0"], p["c0"], []
+        for x in p["x"]:
+            z = {k: w_x * x + w_h * h + b for k, (w_x, w_h, b) in p["weights"].items()}
+            gates = {k: sigmoid(z[k]) for k in "ifo"} | {"g": sympy.tanh(z["g"])}
+            c = gates["f"] * c + gates["i"] * gates["g"]
+            h = gates["o"] * sympy.tanh(c)
+            steps.append(gates | {"c": c, "h": h})
+        return steps
+
+    def solve(self, p):
+        steps = self.steps(p)
+        return {k: tuple(s[k] for s in steps) for k in ("i", "f", "o", "g", "c", "h")}
+
+    def render(self, p, answers):
+        T = len(p["x"])
+        w = p["weights"]
+        rows = r" \\ ".join(
+            rf"{name} &= {fn}({sympy.latex(w[k][0])}\,x_t + {sympy.latex(w[k][1])}\,h_{{t-1}} + {sympy.latex(w[k][2])})"
+            for k, name, fn in (("i", "i_t", r"\sigma"), ("f", "f_t", r"\sigma"), ("o", "o_t", r"\sigma"),
+                                ("g", "g_t", r"\tanh")))
+        xs = ",\\ ".join(rf"x_{t} = {sympy.latex(x)}" for t, x in enumerate(p["x"], 1))
+        statement = (
+            r"A scalar LSTM cell ($\sigma$ the logistic sigmoid) computes" r"\begin{align*}" + rows
+            + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
+            + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$. "
+              "Give exact values (keep exp and tanh) and 4 decimals.")
+        parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ for $t = 1..{T}$.",
+                      ("i", "f", "o", "g"), 3),
+                 Part(rf"Compute the cell states $c_t$ and hidden states $h_t$ for $t = 1..{T}$.", ("c", "h"), 3))
+        lines = [rf"Step {t}: " + ", ".join(rf"${k}_{t} = {sympy.latex(s[k])} \approx {decimal(s[k])}$"
+                                            for k in ("i", "f", "o", "g", "c", "h"))
+                 for t, s in enumerate(self.steps(p), 1)]
+        solution = ("Each step uses the previous $h$ and $c$; $c_t = f_t c_{t-1} + i_t g_t$ and "
+                    r"$h_t = o_t\tanh(c_t)$." + "\n\n" + "\n\n".join(lines) + "\n\n"
+                    + "Over the steps: " + ", ".join(rf"${k} = {answers[k].latex}$" for k in ("i", "f", "o", "g", "c", "h"))
+                    + ".")
         return Rendered(statement, parts, solution)

@@ -7,8 +7,10 @@ import sympy
 from qbank.exact import scalars
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Choice, Num, Vector
-from qbank.tex import factor
+from qbank.errors import IllPosed
+from qbank.exact import decimal_latex, latex
+from qbank.params import Choice, Matrix, Num, Vector
+from qbank.tex import display, factor
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
@@ -154,3 +156,96 @@ class LinearBptt(Generator):
             r"$\partial h_T/\partial h_t = w^{T-t}$. "
             rf"Along the {T} edges: ${terms}$, i.e. ${edges}$; adding them, $dh_{T}/dw = {answers['dhT_dw'].latex}$.")
         return Rendered(statement, parts, solution)
+
+
+def sigmoid(z):
+    return 1 / (1 + sympy.exp(-z))
+
+
+HIDDEN = {"tanh": sympy.tanh, "relu": lambda z: sympy.Max(0, z)}
+OUTPUT = {"identity": lambda zs: zs, "sigmoid": lambda zs: tuple(sigmoid(z) for z in zs),
+          "relu": lambda zs: tuple(sympy.Max(0, z) for z in zs),
+          "softmax": lambda zs: tuple(sympy.exp(z) / sum(sympy.exp(v) for v in zs) for z in zs)}
+
+
+def affine(matrix, vector, bias):
+    return tuple(sum((w * v for w, v in zip(row, vector)), ZERO) + b for row, b in zip(matrix, bias))
+
+
+class Forward(Generator):
+    id = "rnn.forward"
+    title = "Forward pass of a small vector RNN"
+    topics = ("rnn",)
+    params = {"W_xh": Matrix(Num(-10, 10), 8, 8), "W_hh": Matrix(Num(-10, 10), 8, 8), "b_h": Vector(Num(-10, 10), 1, 8),
+              "W_hy": Matrix(Num(-10, 10), 8, 8), "b_y": Vector(Num(-10, 10), 1, 8),
+              "x": Matrix(Num(-10, 10), 4, 8), "h0": Vector(Num(-10, 10), 1, 8),
+              "hidden_activation": Choice(*HIDDEN), "output_activation": Choice(*OUTPUT)}
+    max_abs = 100
+    max_denominator = 10**5  # one-decimal weights through up to 3 steps and the output layer
+
+    def sample(self, d):
+        H, D = d.integer(1, 2), d.integer(1, 2)
+        output = d.choice("output_activation", tuple(OUTPUT))
+        O = 2 if output == "softmax" else d.integer(1, 2)
+        return {"W_xh": d.value("W_xh", lambda: tenths(d, (H, D))), "W_hh": d.value("W_hh", lambda: tenths(d, (H, H))),
+                "b_h": d.value("b_h", lambda: tenths(d, (1, H))[0]), "W_hy": d.value("W_hy", lambda: tenths(d, (O, H))),
+                "b_y": d.value("b_y", lambda: tenths(d, (1, O))[0]),
+                "x": d.value("x", lambda: tenths(d, (d.integer(1, 3), D))),
+                "h0": d.value("h0", lambda: (ZERO,) * H if d.chance(0.5) else tenths(d, (1, H))[0]),
+                "hidden_activation": d.choice("hidden_activation", tuple(HIDDEN)), "output_activation": output}
+
+    def check(self, p):
+        H, D, O = len(p["W_xh"]), len(p["x"][0]), len(p["W_hy"])
+        expected = {"W_xh": (H, D), "W_hh": (H, H), "W_hy": (O, H)}
+        for name, (rows, cols) in expected.items():
+            if (len(p[name]), len(p[name][0])) != (rows, cols):
+                raise IllPosed(name, f"must be {rows}x{cols} (hidden {H}, input {D}, output {O}), "
+                                     f"not {len(p[name])}x{len(p[name][0])}")
+        for name, size in (("b_h", H), ("h0", H), ("b_y", O)):
+            if len(p[name]) != size:
+                raise IllPosed(name, f"needs {size} entries, not {len(p[name])}")
+
+    @staticmethod
+    def steps(p):
+        """(pre-activation, h_t, output pre-activation, y_t) for every step."""
+        h, steps = p["h0"], []
+        for x in p["x"]:
+            z = affine(p["W_xh"], x, affine(p["W_hh"], h, p["b_h"]))
+            h = tuple(HIDDEN[p["hidden_activation"]](v) for v in z)
+            a = affine(p["W_hy"], h, p["b_y"])
+            steps.append((z, h, a, OUTPUT[p["output_activation"]](a)))
+        return steps
+
+    def solve(self, p):
+        steps = self.steps(p)
+        return {"h": tuple(h for _, h, _, _ in steps), "y": tuple(y for _, _, _, y in steps)}
+
+    def render(self, p, answers):
+        T = len(p["x"])
+        act = {"tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}[p["hidden_activation"]]
+        out = {"identity": "", "sigmoid": r"\sigma", "relu": r"\mathrm{ReLU}", "softmax": r"\mathrm{softmax}"}[
+            p["output_activation"]]
+        inputs = ",\\ ".join(rf"x_{t} = {latex(x)}^\top" for t, x in enumerate(p["x"], 1))
+        statement = (
+            rf"A recurrent network computes $h_t = {act}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + b_h)$ and "
+            rf"$y_t = {out}(W_{{hy}} h_t + b_y)$"
+            + (r" ($\sigma$ the logistic sigmoid)" if p["output_activation"] == "sigmoid" else "")
+            + " with" + display("W_{xh}", p["W_xh"]) + display("W_{hh}", p["W_hh"])
+            + display("W_{hy}", p["W_hy"])
+            + rf"$b_h = {latex(p['b_h'])}^\top$, $b_y = {latex(p['b_y'])}^\top$, $h_0 = {latex(p['h0'])}^\top$ and "
+            rf"inputs ${inputs}$. Give exact values and 4 decimals.")
+        parts = (Part(rf"Compute the hidden states $h_1, \dots, h_{T}$.", ("h",), 3),
+                 Part(rf"Compute the outputs $y_1, \dots, y_{T}$.", ("y",), 2))
+        lines = []
+        for t, (z, h, a, y) in enumerate(self.steps(p), 1):
+            lines.append(rf"Step {t}: $W_{{xh}} x_{t} + W_{{hh}} h_{{{t - 1}}} + b_h = {latex(z)}$ "
+                         rf"$\approx {decimal_latex(z)}$, so $h_{t} = {latex(h)} \approx {decimal_latex(h)}$; "
+                         rf"$W_{{hy}} h_{t} + b_y \approx {decimal_latex(a)}$, so $y_{t} \approx {decimal_latex(y)}$.")
+        solution = ("\n\n".join(lines) + "\n\n" + r"In full, $h$ (one row per step) is "
+                    + display("h", answers["h"].exact) + "and $y$ is" + display("y", answers["y"].exact))
+        return Rendered(statement, parts, solution)
+
+
+def tenths(d, shape):
+    """A matrix of non-zero one-decimal weights in [-0.5, 0.5] as exact rationals."""
+    return tuple(tuple(sympy.Rational(v, 10) for v in row) for row in d.integers(shape, -5, 5, exclude=(0,)))

@@ -79,11 +79,33 @@ def from_text(data):
     return data if not isinstance(value, sympy.Expr) or value.free_symbols else value
 
 
+_FLOAT_FUNCTIONS = {sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.log: math.log, sympy.Abs: abs}
+
+
+def to_float(x) -> float:
+    """The double nearest an exact scalar, fast for nested exp/tanh trees
+    (sympy's evalf takes ~10 ms on an LSTM step; this takes microseconds)."""
+    if x.is_Rational:
+        return int(x.p) / int(x.q)
+    args = [to_float(a) for a in x.args] if x.args else []
+    if x.is_Add:
+        return math.fsum(args)
+    if x.is_Mul:
+        return math.prod(args)
+    if x.is_Pow:
+        return args[0] ** args[1]
+    if x.func in _FLOAT_FUNCTIONS:
+        return _FLOAT_FUNCTIONS[x.func](*args)
+    if isinstance(x, (sympy.Max, sympy.Min)):
+        return (max if isinstance(x, sympy.Max) else min)(args)
+    return float(sympy.N(x, 17))  # constants such as pi and anything rarer
+
+
 def to_number(x):
     """A JSON number for one exact scalar: int when integral, else float."""
     if x.is_Integer:
         return int(x)
-    return float(sympy.N(x, 17))
+    return to_float(x)
 
 
 def to_numbers(value):
@@ -98,7 +120,7 @@ def decimal(x, places: int = 4) -> str:
         return str(int(x))
     if x.is_Rational and (Fraction(int(x.p), int(x.q)) * 10**places).denominator == 1:
         return f"{float(x):.{places}f}".rstrip("0")
-    number = float(sympy.N(x, 17))
+    number = float(sympy.N(x, 17)) if x.is_Rational else to_float(x)  # rationals: no double-rounding at a tie
     if abs(number) < 0.01:
         return f"{number:.{places}g}"
     return f"{number:.{places}f}"

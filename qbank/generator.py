@@ -13,6 +13,7 @@ import difflib
 from typing import ClassVar
 
 from qbank.errors import BadParam, IllPosed
+from qbank.exact import from_text, to_text
 from qbank.model import Answer, Rendered, Variant
 from qbank.params import REQUIRED, Param
 from qbank.seeding import variant_rng
@@ -144,7 +145,9 @@ def _complete(gen: Generator, params: dict) -> dict:
 
 
 def _solved(gen: Generator, seed: int, params: dict) -> Variant:
-    answers = {name: value if isinstance(value, Answer) else Answer.of(value)
+    # An exact value is what its JSON string says: re-reading the string fixes the form
+    # sympy would give it anyway (2*(a + 1) comes back as 2*a + 2), so round trips are lossless.
+    answers = {name: value if isinstance(value, Answer) else Answer.of(from_text(to_text(value)))
                for name, value in gen.solve(params).items()}
     dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
     return Variant(gen.id, gen.version, seed, dumped, answers)

@@ -202,3 +202,19 @@ class Records(Param):
     def dump(self, value):
         return [{k: (v if k == "type" or v is None else self._fields(record, "")[k].dump(v)) for k, v in record.items()}
                 for record in value]
+
+
+class Table(Records):
+    """One small table with fixed fields, e.g. weights: {"i": [...], "f": [...]}."""
+
+    def __init__(self, fields: dict, default=REQUIRED):
+        super().__init__(fields=fields, default=default)
+
+    def describe(self):
+        return "table with " + ", ".join(self.fields)
+
+    def parse(self, raw, name):
+        return self._record(raw, name)
+
+    def dump(self, value):
+        return super().dump([value])[0]
