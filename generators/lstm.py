@@ -91,8 +91,9 @@ class Forward(Generator):
     def render(self, p, answers):
         T = len(p["x"])
         w = p["weights"]
+        x_t, h_prev = sympy.Symbol("x_t"), sympy.Symbol("h_{t-1}")
         rows = r" \\ ".join(
-            rf"{name} &= {fn}({sympy.latex(w[k][0])}\,x_t + {sympy.latex(w[k][1])}\,h_{{t-1}} + {sympy.latex(w[k][2])})"
+            rf"{name} &= {fn}({sympy.latex(w[k][0] * x_t + w[k][1] * h_prev + w[k][2], order='lex')})"
             for k, name, fn in (("i", "i_t", r"\sigma"), ("f", "f_t", r"\sigma"), ("o", "o_t", r"\sigma"),
                                 ("g", "g_t", r"\tanh")))
         xs = ",\\ ".join(rf"x_{t} = {sympy.latex(x)}" for t, x in enumerate(p["x"], 1))
@@ -101,9 +102,10 @@ class Forward(Generator):
             + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
             + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$. "
               "Give exact values (keep exp and tanh) and 4 decimals.")
-        parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ for $t = 1..{T}$.",
+        steps = "at $t = 1$" if T == 1 else f"for $t = 1, \\dots, {T}$"
+        parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ {steps}.",
                       ("i", "f", "o", "g"), 3),
-                 Part(rf"Compute the cell states $c_t$ and hidden states $h_t$ for $t = 1..{T}$.", ("c", "h"), 3))
+                 Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3))
         lines = [rf"Step {t}: " + ", ".join(rf"${k}_{t} = {sympy.latex(s[k])} \approx {decimal(s[k])}$"
                                             for k in ("i", "f", "o", "g", "c", "h"))
                  for t, s in enumerate(self.steps(p), 1)]

@@ -103,3 +103,27 @@ CONV_FAMILY_CASES = [
 @pytest.mark.parametrize("gen_id, pins, param", CONV_FAMILY_CASES)
 def test_bad_conv_family_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
     test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)
+
+
+RNN_FAMILY_CASES = [
+    ("rnn.params", {"convention": "theano"}, "convention"),
+    ("gru.param_count", {"bias_vectors": 3}, "bias_vectors"),
+    ("gru.param_count", {"bias": True}, "bias"),
+    ("lstm.hidden_from_params", {"input_size": 3, "total": 181, "convention": "keras"}, "total"),
+    ("lstm.gates", {"order": ["forget", "forget", "output"]}, "order"),
+    ("lstm.forward", {"weights": {"i": [1, 1, 1], "f": [1, 1, 1], "o": [1, 1, 1]}}, "weights.g"),
+    ("lstm.forward", {"weights": {"i": [1, 1], "f": [1, 1, 1], "o": [1, 1, 1], "g": [1, 1, 1]}}, "weights.i"),
+    ("lstm.forward", {"x": [1, 2, 3, 4]}, "x"),
+    ("rnn.forward", {"W_xh": [[1, 1]], "W_hh": [[1, 1], [1, 1]], "x": [[1, 1]]}, "W_hh"),
+    ("rnn.forward", {"W_hy": [[1]], "b_y": [1, 2], "W_xh": [[1]], "W_hh": [[1]], "b_h": [0], "h0": [0],
+                     "x": [[1]], "output_activation": "identity"}, "b_y"),
+    ("rnn.forward", {"hidden_activation": "sigmoid"}, "hidden_activation"),
+    ("rnn.linear_bptt", {"u": []}, "u"),
+    ("snn.lif", {"beta": 2}, "beta"),
+    ("snn.lif", {"threshold": 0}, "threshold"),
+]
+
+
+@pytest.mark.parametrize("gen_id, pins, param", RNN_FAMILY_CASES)
+def test_bad_rnn_family_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
+    test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)
