@@ -50,7 +50,7 @@ class Lif(Generator):
               "threshold": Num(R(1, 100), 100), "k": Num(0, 1000), "v0": Num(-100, 100, default=0),
               "trainable": Bool(default=False)}
     max_abs = 100
-    max_denominator = 10**24  # decimal parameters and squared surrogates: exact, but worked with a calculator
+    max_denominator = None  # squared surrogates of decimals: exact, but worked with a calculator
 
     def sample(self, d):
         for _ in range(100):

@@ -30,9 +30,10 @@ class Generator:
     topics: ClassVar[tuple[str, ...]] = ()
     params: ClassVar[dict[str, Param]]
     # Hand-solvability bounds on sampled variants: every answer scalar is at most
-    # max_abs in size and, when rational, has a denominator of at most max_denominator.
+    # max_abs in size and, when rational, has a denominator of at most max_denominator
+    # (None: worked with a calculator; the generator's own tests bound it otherwise).
     max_abs: ClassVar[int] = 1000
-    max_denominator: ClassVar[int] = 1
+    max_denominator: ClassVar[int | None] = 1
 
     def sample(self, draw: "Draw") -> dict:
         raise NotImplementedError
