@@ -7,7 +7,7 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.exact import decimal
+from qbank.exact import decimal, sigmoid
 from qbank.params import Choice, Num, Table, Vector
 
 GATES = ("forget", "input", "output")
@@ -48,10 +48,6 @@ class Gates(Generator):
             rf"the new candidate $\tilde c_t$: $g_{answers['input'].latex}$. The output gate scales what the cell shows "
             rf"as $h_t$: $g_{answers['output'].latex}$. $c_t$ is {CELL_STATE}: ${answers['cell'].latex}$.")
         return Rendered(statement, parts, solution)
-
-
-def sigmoid(z):
-    return 1 / (1 + sympy.exp(-z))
 
 
 GATE_KEYS = ("i", "f", "o", "g")

@@ -8,7 +8,7 @@ from qbank.exact import scalars
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.errors import IllPosed
-from qbank.exact import decimal_latex, latex
+from qbank.exact import decimal_latex, latex, sigmoid
 from qbank.params import Choice, Matrix, Num, Vector
 from qbank.tex import display, factor
 
@@ -156,10 +156,6 @@ class LinearBptt(Generator):
             r"$\partial h_T/\partial h_t = w^{T-t}$. "
             rf"Along the {T} edges: ${terms}$, i.e. ${edges}$; adding them, $dh_{T}/dw = {answers['dhT_dw'].latex}$.")
         return Rendered(statement, parts, solution)
-
-
-def sigmoid(z):
-    return 1 / (1 + sympy.exp(-z))
 
 
 HIDDEN = {"tanh": sympy.tanh, "relu": lambda z: sympy.Max(0, z)}

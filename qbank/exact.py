@@ -20,6 +20,11 @@ _PARSE_NAMES = {
 }
 
 
+def sigmoid(z):
+    """The logistic sigmoid, exact: 1/(1 + exp(-z))."""
+    return 1 / (1 + sympy.exp(-z))
+
+
 def rational(raw, param: str) -> sympy.Rational:
     """A user number (int, decimal float or "p/q" string) as an exact Rational."""
     from qbank.errors import BadParam
@@ -64,7 +69,13 @@ def _json_map(fn, value):
 
 def to_text(value):
     """The JSON form of an exact value: sympy strings in nested lists."""
-    return value if isinstance(value, str) else _json_map(str, value)
+    return value if isinstance(value, str) else _json_map(_text, value)
+
+
+def _text(x) -> str:
+    # order="none": sorting terms for print evaluates every term numerically (slow on
+    # nested exp/tanh); the parsed value is the same canonical expression either way
+    return sympy.sstr(x, order="none")
 
 
 def from_text(data):
@@ -132,7 +143,11 @@ def is_matrix(value) -> bool:
             and len({len(r) for r in value}) == 1)
 
 
-def latex(value, scalar=sympy.latex) -> str:
+def latex_scalar(x) -> str:
+    return sympy.latex(x, order="none")
+
+
+def latex(value, scalar=latex_scalar) -> str:
     """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix)."""
     if isinstance(value, str):
         return r"\text{" + value + "}"
