@@ -12,6 +12,8 @@ from fractions import Fraction
 import sympy
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
+from qbank.errors import BadParam
+
 # Names an exact answer string may use; parsing sees this table only, any other
 # name becomes a Symbol (which marks a text answer).
 _PARSE_NAMES = {
@@ -27,8 +29,6 @@ def sigmoid(z):
 
 def rational(raw, param: str) -> sympy.Rational:
     """A user number (int, decimal float or "p/q" string) as an exact Rational."""
-    from qbank.errors import BadParam
-
     if isinstance(raw, bool):
         raise BadParam(param, f"expected a number, got {raw!r}")
     try:

@@ -9,9 +9,10 @@ Every problem is a QbankError naming the file and the key.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -97,8 +98,6 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
 
 def with_overrides(spec: ExamSpec, versions: int | None, seed: int | None) -> ExamSpec:
     """Command-line flags override the spec."""
-    from dataclasses import replace
-
     if versions is not None:
         if versions < 1:
             raise QbankError(f"--versions {versions}: give 1 or more")
@@ -164,8 +163,6 @@ def _roster(name, source: str, base: Path) -> tuple[Student, ...]:
 def _only(table: dict, allowed: set, source: str, where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        import difflib
-
         close = difflib.get_close_matches(unknown[0], allowed, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(sorted(allowed))
         raise QbankError(f"{source}: unknown key '{unknown[0]}' in {where}; {hint}")
