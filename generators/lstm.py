@@ -5,9 +5,9 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
+from qbank.exact import decimal, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.exact import decimal, sigmoid
 from qbank.params import Choice, Num, Table, Vector
 
 GATES = ("forget", "input", "output")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.exact import scalars
+from qbank.errors import IllPosed
+from qbank.exact import decimal_latex, latex, scalars, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.errors import IllPosed
-from qbank.exact import decimal_latex, latex, sigmoid
 from qbank.params import Choice, Matrix, Num, Vector
 from qbank.tex import display, factor
 

@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-
 from pathlib import Path
 
 from qbank import __version__, build, manifest, plan, registry, spec

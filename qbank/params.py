@@ -6,7 +6,6 @@ in JSON it is plain (ints, "p/q" strings, bools, lists).
 
 from __future__ import annotations
 
-
 from qbank.errors import BadParam
 from qbank.exact import rational
 

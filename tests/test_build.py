@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import run_qbank
+
 from qbank import manifest, plan, registry, spec
 from qbank.compile import compile_pdf, find_pdflatex, tex_environment
 from qbank.latex import exam_document

@@ -4,8 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_qbank
+
 from qbank import build, plan, spec
 from qbank.errors import QbankError
 

@@ -1,7 +1,6 @@
 """Catalogue examples of the convolution family and bn.params (their corrected answers)."""
 
 import sympy
-
 from test_catalogue import answers
 
 

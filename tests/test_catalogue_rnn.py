@@ -2,7 +2,6 @@
 
 import pytest
 import sympy
-
 from test_catalogue import answers
 
 R = sympy.Rational

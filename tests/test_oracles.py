@@ -6,12 +6,14 @@ autograd computes the derivatives, nn modules count their own parameters.
 
 import pytest
 import sympy
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from conftest import ORACLE_VARIANTS  # noqa: E402
+
 from qbank import registry  # noqa: E402
 from qbank.generator import make_variant, params_of  # noqa: E402
 

@@ -10,10 +10,9 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 nn = torch.nn
 
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
 from conftest import ORACLE_VARIANTS  # noqa: E402
 from test_oracles import assert_close, count, sampled, tensor  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 META = {"device": "meta"}

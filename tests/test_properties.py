@@ -3,7 +3,8 @@ hand-solvable within the declared bounds, and fully rendered."""
 
 import pytest
 import sympy
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generators.bn import statistics
 from generators.conv import output_shape, shape
