@@ -127,3 +127,19 @@ RNN_FAMILY_CASES = [
 @pytest.mark.parametrize("gen_id, pins, param", RNN_FAMILY_CASES)
 def test_bad_rnn_family_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
     test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)
+
+
+TRAINING_CASES = [
+    ("mlp.params", {"hidden": [10, 0]}, "hidden[2]"),
+    ("train.batches", {"samples": 10, "batch_size": 32, "drop_last": True}, "batch_size"),
+    ("train.batches", {"epochs": 0}, "epochs"),
+    ("graph.skip_connection", {"x": 0}, "x"),
+    ("loss.softmax_ce", {"logits": [1, 2], "target": 3}, "target"),
+    ("loss.softmax_ce", {"logits": [1]}, "logits"),
+    ("loss.bce_grad", {"y": 0.5}, "y"),
+]
+
+
+@pytest.mark.parametrize("gen_id, pins, param", TRAINING_CASES)
+def test_bad_training_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
+    test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)

@@ -1,0 +1,97 @@
+"""Computational graphs: the sigmoid as a chain of nodes, and a skip connection."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.exact import decimal, sigmoid
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Bool, Num
+
+R = sympy.Rational
+
+
+class Sigmoid(Generator):
+    id = "graph.sigmoid"
+    title = "The sigmoid as a computational graph: forward and backward"
+    topics = ("backprop",)
+    params = {"z": Num(-20, 20)}
+    max_abs = 10**9
+    max_denominator = 10
+
+    def sample(self, d):
+        return {"z": d.value("z", lambda: R(d.integer(-8, 8), d.pick((1, 2))))}
+
+    def solve(self, p):
+        z = p["z"]
+        nodes = (-z, sympy.exp(-z), 1 + sympy.exp(-z), sigmoid(z))
+        # backward through 1/u, u = 1 + e, e = exp(m), m = -z
+        df_dz = (-1 / nodes[2] ** 2) * 1 * nodes[1] * (-1)
+        return {"f": nodes[3], "df_dz": df_dz, "nodes": nodes}
+
+    def render(self, p, answers):
+        z = sympy.latex(p["z"])
+        statement = (
+            rf"The sigmoid $f(z) = \frac{{1}}{{1 + e^{{-z}}}}$ is computed by the graph $a = -z$, $b = e^{{a}}$, "
+            rf"$c = 1 + b$, $f = 1/c$. Take $z = {z}$.")
+        parts = (Part("Compute the value of every node $a, b, c, f$ (exactly, and to 4 decimals).", ("nodes",), 2),
+                 Part("What is $f$?", ("f",), 1),
+                 Part(r"Backpropagate through the graph to get $df/dz$.", ("df_dz",), 2))
+        a, b, c, f = answers["nodes"].exact
+        solution = (
+            rf"Forward: $a = {sympy.latex(a)}$, $b = {sympy.latex(b)} \approx {decimal(b)}$, "
+            rf"$c = {sympy.latex(c)} \approx {decimal(c)}$, $f = {sympy.latex(f)} \approx {decimal(f)}$: "
+            rf"${answers['nodes'].latex}$, $f = {answers['f'].latex}$. "
+            r"Backward, multiplying local derivatives from $f$ down: $\partial f/\partial c = -1/c^2$, "
+            r"$\partial c/\partial b = 1$, $\partial b/\partial a = e^{a} = b$, $\partial a/\partial z = -1$, so "
+            rf"$df/dz = \frac{{b}}{{c^2}} = {answers['df_dz'].latex} \approx {decimal(answers['df_dz'].exact)}$ "
+            r"(the same as $f(1 - f)$).")
+        return Rendered(statement, parts, solution)
+
+
+class SkipConnection(Generator):
+    id = "graph.skip_connection"
+    title = "Gradients with and without a skip connection"
+    topics = ("backprop", "resnet")
+    params = {"x": Num(-100, 100), "w1": Num(-100, 100), "w2": Num(-100, 100), "skip": Bool()}
+    max_abs = 1000
+
+    def sample(self, d):
+        return {"x": d.int("x", -4, 4, exclude=(0,)), "w1": d.int("w1", -3, 3, exclude=(0,)),
+                "w2": d.int("w2", -3, 3, exclude=(0,)), "skip": d.value("skip", lambda: d.chance(0.5))}
+
+    def check(self, p):
+        if p["w1"] * p["x"] == 0:
+            raise IllPosed("x", "w1 * x = 0 puts the ReLU at its kink, where its derivative is undefined")
+
+    def solve(self, p):
+        z = p["w1"] * p["x"]
+        gate = 1 if z > 0 else 0  # ReLU'(z)
+        h = z * gate
+        skip = 1 if p["skip"] else 0
+        return {"out": p["w2"] * h + skip * p["x"], "dout_dw1": sympy.Integer(p["w2"] * gate) * p["x"],
+                "dout_dx": p["w2"] * gate * p["w1"] + skip}
+
+    def render(self, p, answers):
+        values = ", ".join(rf"${n} = {sympy.latex(p[k])}$" for n, k in (("x", "x"), ("w_1", "w1"), ("w_2", "w2")))
+        statement = (
+            r"A block computes $h = \mathrm{ReLU}(w_1 x)$ and "
+            + (r"$\mathrm{out} = w_2 h + x$ (a skip connection adds the input back)" if p["skip"]
+               else r"$\mathrm{out} = w_2 h$ (no skip connection)")
+            + f", with {values}.")
+        parts = (Part(r"Compute $\mathrm{out}$.", ("out",), 1),
+                 Part(r"Compute $\partial\,\mathrm{out}/\partial w_1$.", ("dout_dw1",), 2),
+                 Part(r"Compute $\partial\,\mathrm{out}/\partial x$.", ("dout_dx",), 2))
+        z = p["w1"] * p["x"]
+        alive = z > 0
+        solution = (
+            rf"$w_1 x = {sympy.latex(z)}$, so $h = {sympy.latex(max(z, 0))}$ and $\mathrm{{ReLU}}' = {1 if alive else 0}$"
+            + ("" if alive else " (the unit is dead: no gradient passes through it)")
+            + rf". $\mathrm{{out}} = {answers['out'].latex}$. "
+            r"$\partial\,\mathrm{out}/\partial w_1 = w_2\,\mathrm{ReLU}'(w_1 x)\,x = " + answers["dout_dw1"].latex + "$; "
+            r"$\partial\,\mathrm{out}/\partial x = w_2\,\mathrm{ReLU}'(w_1 x)\,w_1"
+            + (" + 1" if p["skip"] else "") + " = " + answers["dout_dx"].latex + "$"
+            + (r": the skip path adds 1, so the gradient reaches $x$ even when the ReLU is dead." if p["skip"] else "."))
+        return Rendered(statement, parts, solution)

@@ -1,0 +1,100 @@
+"""Training bookkeeping: parameters of dense networks and iterations per epoch."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Bool, Int, Vector
+
+I = sympy.Integer
+
+
+class MlpParams(Generator):
+    id = "mlp.params"
+    title = "Parameters of a fully connected network"
+    topics = ("mlp",)
+    params = {"input_size": Int(1, 100_000), "hidden": Vector(Int(1, 100_000), 0, 20),
+              "output_size": Int(1, 100_000), "bias": Bool()}
+    max_abs = 10_000_000
+
+    def sample(self, d):
+        width = d.pick((4, 8, 10, 16, 32, 64))
+        return {"input_size": d.choice("input_size", (2, 3, 10, 20, 30, 64, 784)),
+                "hidden": d.value("hidden", lambda: (width,) * d.integer(1, 7) if d.chance(0.6)
+                                  else tuple(d.pick((8, 16, 32, 64, 128)) for _ in range(d.integer(1, 3)))),
+                "output_size": d.choice("output_size", (1, 2, 3, 10)), "bias": d.value("bias", lambda: d.chance(0.8))}
+
+    @staticmethod
+    def widths(p):
+        return (p["input_size"], *p["hidden"], p["output_size"])
+
+    def solve(self, p):
+        sizes = self.widths(p)
+        per_layer = tuple(I(n_in * n_out + (n_out if p["bias"] else 0)) for n_in, n_out in zip(sizes, sizes[1:]))
+        return {"per_layer": per_layer, "total": sum(per_layer, I(0))}
+
+    def render(self, p, answers):
+        hidden = ", ".join(str(h) for h in p["hidden"]) or "none"
+        statement = (
+            rf"A fully connected network maps {p['input_size']} inputs through hidden layers of widths {hidden} to "
+            rf"{p['output_size']} output{'s' if p['output_size'] > 1 else ''}; every layer is dense "
+            + ("with a bias per unit." if p["bias"] else "without biases."))
+        parts = (Part("How many parameters does each layer have?", ("per_layer",), 2),
+                 Part("How many parameters does the network have in total?", ("total",), 1))
+        sizes = self.widths(p)
+        steps = ", ".join(rf"${a}\cdot{b}" + (f" + {b}" if p["bias"] else "") + rf" = {sympy.latex(n)}$"
+                          for a, b, n in zip(sizes, sizes[1:], answers["per_layer"].exact))
+        solution = (r"A dense layer from $n_{\mathrm{in}}$ to $n_{\mathrm{out}}$ units has $n_{\mathrm{in}} n_{\mathrm{out}}$ "
+                    "weights" + (r" and $n_{\mathrm{out}}$ biases" if p["bias"] else "") + f": {steps}. So "
+                    rf"${answers['per_layer'].latex}$, in total ${answers['total'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class Batches(Generator):
+    id = "train.batches"
+    title = "Iterations per epoch and the last mini-batch"
+    topics = ("training",)
+    params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
+    max_abs = 10**9
+
+    def sample(self, d):
+        batch = d.choice("batch_size", (16, 32, 50, 64, 100, 128, 256))
+        return {"samples": d.value("samples", lambda: d.pick((1000, 2500, 5000, 10000, 50000, 60000)) + d.integer(0, 99)),
+                "batch_size": batch, "epochs": d.choice("epochs", (1, 5, 10, 20, 100)),
+                "drop_last": d.value("drop_last", lambda: d.chance(0.3))}
+
+    def check(self, p):
+        if p["drop_last"] and p["samples"] < p["batch_size"]:
+            raise IllPosed("batch_size", f"with drop_last every epoch is empty: {p['samples']} samples do not fill "
+                                         f"one batch of {p['batch_size']}")
+
+    def solve(self, p):
+        n, b = p["samples"], p["batch_size"]
+        full, rest = divmod(n, b)
+        iterations = full if p["drop_last"] or rest == 0 else full + 1
+        last = rest if rest and not p["drop_last"] else b
+        return {"iterations_per_epoch": I(iterations), "last_batch": I(last),
+                "dropped": I(rest if p["drop_last"] else 0), "total_iterations": I(iterations * p["epochs"])}
+
+    def render(self, p, answers):
+        n, b, e = p["samples"], p["batch_size"], p["epochs"]
+        statement = (
+            rf"A data set of {n} examples is trained for {e} epoch{'s' if e > 1 else ''} with mini-batches of {b} "
+            + ("(an incomplete last batch is dropped, as with \\texttt{drop\\_last=True})." if p["drop_last"] else
+               "(an incomplete last batch is kept, as with PyTorch's default \\texttt{drop\\_last=False})."))
+        parts = (Part("How many iterations (parameter updates) does one epoch make?", ("iterations_per_epoch",), 1),
+                 Part("How many examples are in the last batch of an epoch?", ("last_batch",), 1),
+                 Part("How many examples per epoch are never used?", ("dropped",), 1),
+                 Part("How many iterations does the whole training make?", ("total_iterations",), 1))
+        full, rest = divmod(n, b)
+        solution = (
+            rf"${n} = {full}\cdot{b} + {rest}$: {full} full batches"
+            + ("" if rest == 0 else (f" and a remainder of {rest}, which is dropped" if p["drop_last"]
+                                     else f" and a last batch of {rest}"))
+            + rf". So ${answers['iterations_per_epoch'].latex}$ iterations per epoch, a last batch of "
+            rf"${answers['last_batch'].latex}$, ${answers['dropped'].latex}$ examples left out, and "
+            rf"${answers['iterations_per_epoch'].latex}\cdot{e} = {answers['total_iterations'].latex}$ iterations in all.")
+        return Rendered(statement, parts, solution)
