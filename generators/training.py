@@ -1,4 +1,4 @@
-"""Training bookkeeping: parameters of dense networks and iterations per epoch."""
+"""Training set-up: parameters of dense networks, iterations per epoch, weight initialisation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Bool, Int, Vector
+from qbank.exact import decimal as decimal_text
+from qbank.params import Bool, Choice, Int, Vector
 
 I = sympy.Integer
 
@@ -98,3 +99,52 @@ class Batches(Generator):
             rf"${answers['last_batch'].latex}$, ${answers['dropped'].latex}$ examples left out, and "
             rf"${answers['iterations_per_epoch'].latex}\cdot{e} = {answers['total_iterations'].latex}$ iterations in all.")
         return Rendered(statement, parts, solution)
+
+
+SCHEMES = {  # variance of each torch.nn.init scheme (He: gain sqrt(2), mode fan_in)
+    "xavier_uniform": lambda fi, fo: sympy.Rational(2, fi + fo), "xavier_normal": lambda fi, fo: sympy.Rational(2, fi + fo),
+    "he_uniform": lambda fi, fo: sympy.Rational(2, fi), "he_normal": lambda fi, fo: sympy.Rational(2, fi),
+    "lecun_normal": lambda fi, fo: sympy.Rational(1, fi),
+}
+SCHEME_TEXT = {
+    "xavier_uniform": r"Xavier (Glorot) uniform, gain 1: $\mathrm{Var} = 2/(n_{\mathrm{in}} + n_{\mathrm{out}})$",
+    "xavier_normal": r"Xavier (Glorot) normal, gain 1: $\mathrm{Var} = 2/(n_{\mathrm{in}} + n_{\mathrm{out}})$",
+    "he_uniform": r"He (Kaiming) uniform for ReLU, mode fan\_in: $\mathrm{Var} = 2/n_{\mathrm{in}}$",
+    "he_normal": r"He (Kaiming) normal for ReLU, mode fan\_in: $\mathrm{Var} = 2/n_{\mathrm{in}}$",
+    "lecun_normal": r"LeCun normal: $\mathrm{Var} = 1/n_{\mathrm{in}}$",
+}
+
+
+class InitVariance(Generator):
+    id = "init.variance"
+    title = "Weight initialisation: variance, standard deviation and uniform bound"
+    topics = ("training",)
+    params = {"fan_in": Int(1, 10**6), "fan_out": Int(1, 10**6), "scheme": Choice(*SCHEMES)}
+    max_abs = 10
+    max_denominator = 10**7
+
+    def sample(self, d):
+        return {"fan_in": d.choice("fan_in", (128, 256, 300, 512, 784, 1000)),
+                "fan_out": d.choice("fan_out", (128, 256, 300, 500, 512, 1000)), "scheme": d.choice("scheme", tuple(SCHEMES))}
+
+    def solve(self, p):
+        variance = SCHEMES[p["scheme"]](p["fan_in"], p["fan_out"])
+        answers = {"variance": variance, "std": sympy.sqrt(variance)}
+        if p["scheme"].endswith("uniform"):
+            answers["bound"] = sympy.sqrt(3 * variance)  # U(-a, a) has variance a^2 / 3
+        return answers
+
+    def render(self, p, answers):
+        uniform = p["scheme"].endswith("uniform")
+        statement = (rf"A dense layer with $n_{{\mathrm{{in}}}} = {p['fan_in']}$ inputs and $n_{{\mathrm{{out}}}} = "
+                     rf"{p['fan_out']}$ outputs is initialised with the {SCHEME_TEXT[p['scheme']].split(':')[0]} scheme "
+                     r"(as \texttt{torch.nn.init} defines it).")
+        parts = [Part("What is the variance of each weight?", ("variance",), 1),
+                 Part("What is its standard deviation?", ("std",), 1)]
+        if uniform:
+            parts.append(Part("The weights are drawn from $U(-a, a)$: what is $a$?", ("bound",), 1))
+        solution = (SCHEME_TEXT[p["scheme"]] + rf" $= {answers['variance'].latex}$, so the standard deviation is "
+                    rf"${answers['std'].latex} \approx {decimal_text(answers['std'].exact)}$"
+                    + (rf"; $U(-a, a)$ has variance $a^2/3$, so $a = \sqrt{{3\,\mathrm{{Var}}}} = {answers['bound'].latex}"
+                       rf" \approx {decimal_text(answers['bound'].exact)}$." if uniform else "."))
+        return Rendered(statement, tuple(parts), solution)

@@ -76,3 +76,142 @@ def test_binary_cross_entropy_matches_torch():
         assert_close(answers["a"].exact, torch.sigmoid(z), f"seed {seed} a")
         assert_close(answers["loss"].exact, loss, f"seed {seed} loss")
         assert_close(answers["dL_dz"].exact, z.grad, f"seed {seed} dL_dz")
+
+
+def quadratic_path(p, optimizer_class, **options):
+    x = tensor(p["p0"], grad=True)
+    optimizer = optimizer_class([x], lr=float(p["lr"]), **options)
+    path = []
+    for _ in range(p["steps"]):
+        optimizer.zero_grad()
+        ((tensor(p["a"]) * x + tensor(p["b"])) ** 2).backward()
+        optimizer.step()
+        path.append(x.detach().clone())
+    return optimizer, x, torch.stack(path)
+
+
+def test_gradient_descent_matches_torch_sgd():
+    for seed, answers, p in sampled("optim.gd_steps"):
+        _, _, path = quadratic_path(p, torch.optim.SGD)
+        assert_close(answers["p"].exact, path, f"seed {seed} p")
+
+
+def test_momentum_matches_torch_sgd_with_momentum():
+    nesterov = 0
+    for seed, answers, p in sampled("optim.momentum_step"):
+        x = tensor(p["p0"], grad=True)
+        optimizer = torch.optim.SGD([x], lr=float(p["lr"]), momentum=float(p["momentum"]), nesterov=p["nesterov"])
+        path, buffers = [], []
+        for _ in range(p["steps"]):
+            optimizer.zero_grad()
+            ((tensor(p["a"]) * x + tensor(p["b"])) ** 2).backward()
+            optimizer.step()
+            path.append(x.detach().clone())
+            buffers.append(optimizer.state[x]["momentum_buffer"].clone())
+        nesterov += p["nesterov"]
+        assert_close(answers["p"].exact, torch.stack(path), f"seed {seed} p")
+        assert_close(answers["velocity"].exact, torch.stack(buffers), f"seed {seed} velocity")
+    assert nesterov > 20
+
+
+def adam_without_bias_correction(p, params, grads, state):
+    """Adam's update with the raw moments, written out for the case torch does not offer."""
+    beta1, beta2, lr, eps = (float(p[k]) for k in ("beta1", "beta2", "lr", "eps"))
+    for i, (theta, g) in enumerate(zip(params, grads)):
+        m, v = state.get(i, (0.0, 0.0))
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+        state[i] = (m, v)
+        theta -= lr * m / (v.sqrt() + eps)
+
+
+def test_adam_matches_torch_adam_or_the_raw_moment_update():
+    uncorrected = 0
+    for seed, answers, p in sampled("optim.adam_step"):
+        w, b = tensor(p["w"], grad=True), tensor(p["b"], grad=True)
+        optimizer = torch.optim.Adam([w, b], lr=float(p["lr"]), betas=(float(p["beta1"]), float(p["beta2"])),
+                                     eps=float(p["eps"]))
+        ws, bs, state, y_hat = [], [], {}, None
+        for _ in range(p["steps"]):
+            out = torch.sigmoid(w * tensor(p["x"]) + b)
+            y_hat = out.detach() if y_hat is None else y_hat
+            optimizer.zero_grad()
+            F.binary_cross_entropy(out, tensor(p["y"])).backward()
+            if p["bias_correction"]:
+                optimizer.step()
+            else:
+                with torch.no_grad():
+                    adam_without_bias_correction(p, [w, b], [w.grad, b.grad], state)
+            ws.append(w.detach().clone())
+            bs.append(b.detach().clone())
+        uncorrected += not p["bias_correction"]
+        assert_close(answers["y_hat"].exact, y_hat, f"seed {seed} y_hat")
+        assert_close(answers["w"].exact, torch.stack(ws), f"seed {seed} w")
+        assert_close(answers["b"].exact, torch.stack(bs), f"seed {seed} b")
+    assert uncorrected > 20
+
+
+def test_critical_points_match_autograd_and_eigvalsh():
+    for seed, answers, p in sampled("optim.critical_points"):
+        a, b, c, d, e = (float(x) for x in p["coeffs"])
+
+        def f(v):
+            return a * v[0] ** 2 + b * v[0] * v[1] + c * v[1] ** 2 + d * v[0] + e * v[1]
+
+        point = tensor(answers["point"].exact, grad=True)
+        (grad,) = torch.autograd.grad(f(point), point)
+        hessian = torch.autograd.functional.hessian(f, point.detach())
+        eigenvalues = torch.linalg.eigvalsh(hessian)
+        assert torch.allclose(grad, torch.zeros(2, dtype=torch.float64), atol=1e-9), seed
+        assert_close(answers["hessian"].exact, hessian, f"seed {seed} hessian")
+        assert_close(answers["eigenvalues"].exact, eigenvalues, f"seed {seed} eigenvalues")
+        kind = "minimum" if eigenvalues[0] > 0 else "maximum" if eigenvalues[1] < 0 else "saddle"
+        assert answers["kind"].exact == kind, seed
+
+
+def test_init_statistics_match_torch_nn_init_on_the_layer_weight():
+    init = {"xavier_uniform": torch.nn.init.xavier_uniform_, "xavier_normal": torch.nn.init.xavier_normal_,
+            "he_uniform": lambda t: torch.nn.init.kaiming_uniform_(t, nonlinearity="relu"),
+            "he_normal": lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="relu"),
+            "lecun_normal": lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="linear")}
+    generator = torch.Generator().manual_seed(0)
+    for seed, answers, p in sampled("init.variance"):
+        weight = torch.empty(p["fan_out"], p["fan_in"], dtype=torch.float64)  # nn.Linear's layout: fan_in = columns
+        torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=generator)))
+        init[p["scheme"]](weight)
+        std = float(answers["std"].exact)
+        assert abs(float(weight.std()) / std - 1) < 0.03, f"seed {seed}: std {float(weight.std())} vs {std}"
+        if "bound" in answers:
+            bound = float(answers["bound"].exact)
+            assert float(weight.abs().max()) <= bound * (1 + 1e-12), seed
+            assert float(weight.abs().max()) > 0.99 * bound, seed
+
+
+def test_perceptron_epoch_matches_a_numpy_pass():
+    import numpy as np
+
+    for seed, answers, p in sampled("perceptron.epoch"):
+        X = np.array([[float(v) for v in row] for row in p["X"]])
+        y = np.array([float(v) for v in p["y"]])
+        w, b, lr = np.array([float(v) for v in p["w0"]]), float(p["b0"]), float(p["lr"])
+        ws, bs, mistakes = [], [], 0
+        for xi, yi in zip(X, y):
+            if yi * (w @ xi + b) <= 0:
+                w, b, mistakes = w + lr * yi * xi, b + lr * yi, mistakes + 1
+            ws.append(w)
+            bs.append(b)
+        assert np.allclose([[float(v) for v in row] for row in answers["w"].exact], ws, atol=1e-12), seed
+        assert np.allclose([float(v) for v in answers["b"].exact], bs, atol=1e-12), seed
+        assert answers["mistakes"].exact == mistakes, seed
+
+
+def test_divergences_match_numpy():
+    import numpy as np
+
+    for seed, answers, p in sampled("info.divergence"):
+        P, Q = np.array([float(v) for v in p["p"]]), np.array([float(v) for v in p["q"]])
+        log = np.log2 if p["base"] == 2 else np.log
+        M = (P + Q) / 2
+        assert abs(float(answers["kl_pq"].exact) - np.sum(P * log(P / Q))) < 1e-9, seed
+        assert abs(float(answers["kl_qp"].exact) - np.sum(Q * log(Q / P))) < 1e-9, seed
+        js = 0.5 * np.sum(P * log(P / M)) + 0.5 * np.sum(Q * log(Q / M))
+        assert abs(float(answers["js"].exact) - js) < 1e-9, seed

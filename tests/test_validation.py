@@ -143,3 +143,24 @@ TRAINING_CASES = [
 @pytest.mark.parametrize("gen_id, pins, param", TRAINING_CASES)
 def test_bad_training_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
     test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)
+
+
+OPTIM_CASES = [
+    ("optim.gd_steps", {"a": 0}, "a"),
+    ("optim.momentum_step", {"momentum": 2}, "momentum"),
+    ("optim.adam_step", {"steps": 3}, "steps"),
+    ("optim.adam_step", {"x": 0}, "x"),
+    ("optim.critical_points", {"coeffs": [1, 2, 1, 0, 0]}, "coeffs"),  # 4ac = b^2: singular Hessian
+    ("optim.critical_points", {"coeffs": [1, 2, 3]}, "coeffs"),
+    ("init.variance", {"scheme": "orthogonal"}, "scheme"),
+    ("perceptron.epoch", {"X": [[1, 2], [3, 4]], "y": [1]}, "y"),
+    ("perceptron.epoch", {"y": [1, 0, -1]}, "y[2]"),
+    ("info.divergence", {"p": ["1/2", "1/3"], "q": ["1/2", "1/2"]}, "p"),
+    ("info.divergence", {"p": [1, 0], "q": ["1/2", "1/2"]}, "p"),
+    ("info.divergence", {"base": 10}, "base"),
+]
+
+
+@pytest.mark.parametrize("gen_id, pins, param", OPTIM_CASES)
+def test_bad_optim_pin_is_rejected_naming_the_parameter(gen_id, pins, param):
+    test_bad_pin_is_rejected_naming_the_parameter(gen_id, pins, param)

@@ -1,0 +1,63 @@
+"""Information theory: KL and Jensen-Shannon divergences of discrete distributions."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.exact import decimal
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Choice, Num, Vector
+
+R = sympy.Rational
+
+
+def kl(p, q, base):
+    """sum p_i log(p_i / q_i), in the given base."""
+    nats = sum((pi * sympy.log(pi / qi) for pi, qi in zip(p, q)), sympy.Integer(0))
+    return nats if base == "e" else nats / sympy.log(2)
+
+
+class Divergence(Generator):
+    id = "info.divergence"
+    title = "KL and Jensen-Shannon divergence of two discrete distributions"
+    topics = ("information",)
+    params = {"p": Vector(Num(0, 1), 2, 8), "q": Vector(Num(0, 1), 2, 8), "base": Choice(2, "e")}
+    max_abs = 100
+    max_denominator = 1
+
+    def sample(self, d):
+        def distribution(n):
+            cuts = sorted(d.rng.choice(range(1, 8), size=n - 1, replace=False))
+            return tuple(R(int(b - a), 8) for a, b in zip([0, *cuts], [*cuts, 8]))
+        n = d.integer(2, 3)
+        return {"p": d.value("p", lambda: distribution(n)), "q": d.value("q", lambda: distribution(n)),
+                "base": d.choice("base", (2, "e"))}
+
+    def check(self, p):
+        for name in ("p", "q"):
+            if any(x <= 0 for x in p[name]) or sum(p[name]) != 1:
+                raise IllPosed(name, "must be positive probabilities that add up to exactly 1")
+        if len(p["p"]) != len(p["q"]):
+            raise IllPosed("q", f"needs {len(p['p'])} entries like p")
+
+    def solve(self, p):
+        m = tuple((a + b) / 2 for a, b in zip(p["p"], p["q"]))
+        return {"kl_pq": kl(p["p"], p["q"], p["base"]), "kl_qp": kl(p["q"], p["p"], p["base"]),
+                "js": kl(p["p"], m, p["base"]) / 2 + kl(p["q"], m, p["base"]) / 2}
+
+    def render(self, p, answers):
+        unit = "bits (log base 2)" if p["base"] == 2 else r"nats (natural log)"
+        statement = (rf"Two distributions over {len(p['p'])} outcomes: $p = {sympy.latex(tuple(p['p']))}$ and "
+                     rf"$q = {sympy.latex(tuple(p['q']))}$. Work in {unit}; "
+                     r"$\mathrm{KL}(p\|q) = \sum_i p_i \log(p_i/q_i)$ and "
+                     r"$\mathrm{JS}(p, q) = \tfrac12 \mathrm{KL}(p\|m) + \tfrac12 \mathrm{KL}(q\|m)$ with $m = (p+q)/2$.")
+        parts = (Part(r"Compute $\mathrm{KL}(p\|q)$.", ("kl_pq",), 2), Part(r"Compute $\mathrm{KL}(q\|p)$.", ("kl_qp",), 1),
+                 Part(r"Compute $\mathrm{JS}(p, q)$.", ("js",), 2))
+        solution = (
+            rf"$\mathrm{{KL}}(p\|q) = {answers['kl_pq'].latex} \approx {decimal(answers['kl_pq'].exact)}$; "
+            rf"$\mathrm{{KL}}(q\|p) = {answers['kl_qp'].latex} \approx {decimal(answers['kl_qp'].exact)}$ "
+            r"(KL is not symmetric); with $m = " + sympy.latex(tuple((a + b) / 2 for a, b in zip(p["p"], p["q"])))
+            + rf"$, $\mathrm{{JS}} = {answers['js'].latex} \approx {decimal(answers['js'].exact)}$.")
+        return Rendered(statement, parts, solution)

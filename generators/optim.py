@@ -1,0 +1,234 @@
+"""Optimisers: gradient descent, momentum, Adam, and classifying critical points."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.exact import decimal, decimal_latex, sigmoid
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Bool, Choice, Int, Num, Vector
+
+R = sympy.Rational
+LRS = (R(1, 10), R(1, 20), R(1, 4), R(1, 100))
+QUADRATIC = {"a": Num(-20, 20), "b": Num(-100, 100), "p0": Num(-100, 100), "lr": Num(0, 10), "steps": Int(1, 10)}
+
+
+def quadratic_grad(p, x):
+    """d/dp (a p + b)^2."""
+    return 2 * p["a"] * (p["a"] * x + p["b"])
+
+
+def sample_quadratic(d):
+    lr = d.choice("lr", LRS)
+    # a step of at most 2 a^2 lr <= 1 of the distance: the iterates approach the minimum, no overshooting
+    stable = [a for a in (1, 2, 3, R(1, 2)) if 2 * a * a * lr <= 1] or [R(1, 2)]
+    return {"a": d.value("a", lambda: d.pick(stable)), "b": d.int("b", -4, 4),
+            "p0": d.int("p0", -6, 6), "lr": lr, "steps": d.int("steps", 2, 3)}
+
+
+def check_quadratic(p):
+    if p["a"] == 0:
+        raise IllPosed("a", "with a = 0 the loss is constant; give a non-zero a")
+
+
+def quadratic_statement(p) -> str:
+    loss = sympy.latex((p["a"] * sympy.Symbol("p") + p["b"]) ** 2)
+    return (rf"The loss $L(p) = {loss}$ is minimised from $p_0 = {sympy.latex(p['p0'])}$ with learning rate "
+            rf"$\eta = {decimal(p['lr'], 8)}$ for {p['steps']} steps.")
+
+
+class GdSteps(Generator):
+    id = "optim.gd_steps"
+    title = "Gradient descent on a one-dimensional loss"
+    topics = ("optimisation",)
+    params = dict(QUADRATIC)
+    max_abs = 1000
+    max_denominator = 10**6
+
+    def sample(self, d):
+        return sample_quadratic(d)
+
+    def check(self, p):
+        check_quadratic(p)
+
+    def solve(self, p):
+        x, path = p["p0"], []
+        for _ in range(p["steps"]):
+            x = x - p["lr"] * quadratic_grad(p, x)
+            path.append(x)
+        return {"p": tuple(path)}
+
+    def render(self, p, answers):
+        statement = quadratic_statement(p) + r" Each step is $p \leftarrow p - \eta\, L'(p)$."
+        parts = (Part(rf"Give $p_1, \dots, p_{{{p['steps']}}}$.", ("p",), 3),)
+        x, steps = p["p0"], []
+        for t, new in enumerate(answers["p"].exact, 1):
+            steps.append(rf"$L'({sympy.latex(x)}) = {sympy.latex(quadratic_grad(p, x))}$, "
+                         rf"$p_{t} = {decimal(new, 8)}$")
+            x = new
+        solution = (rf"$L'(p) = 2\cdot{sympy.latex(p['a'])}\,({sympy.latex(p['a'] * sympy.Symbol('p') + p['b'])})$. "
+                    + "; ".join(steps) + rf". So $p = {answers['p'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class MomentumStep(Generator):
+    id = "optim.momentum_step"
+    title = "SGD with momentum (PyTorch convention)"
+    topics = ("optimisation",)
+    params = dict(QUADRATIC) | {"momentum": Num(0, 1), "nesterov": Bool(default=False)}
+    max_abs = 1000
+    max_denominator = 10**8
+
+    def sample(self, d):
+        return sample_quadratic(d) | {"momentum": d.value("momentum", lambda: d.pick((R(1, 2), R(9, 10)))),
+                                      "nesterov": d.value("nesterov", lambda: d.chance(0.3))}
+
+    def check(self, p):
+        check_quadratic(p)
+
+    @staticmethod
+    def run(p):
+        x, v, steps = p["p0"], sympy.Integer(0), []
+        for _ in range(p["steps"]):
+            g = quadratic_grad(p, x)
+            v = p["momentum"] * v + g
+            x = x - p["lr"] * ((g + p["momentum"] * v) if p["nesterov"] else v)
+            steps.append((g, v, x))
+        return steps
+
+    def solve(self, p):
+        steps = self.run(p)
+        return {"p": tuple(x for _, _, x in steps), "velocity": tuple(v for _, v, _ in steps)}
+
+    def render(self, p, answers):
+        rule = (r"$v \leftarrow \mu v + g$, $p \leftarrow p - \eta\,(g + \mu v)$ (Nesterov)" if p["nesterov"]
+                else r"$v \leftarrow \mu v + g$, $p \leftarrow p - \eta\, v$")
+        statement = (quadratic_statement(p) + rf" It uses SGD with momentum $\mu = {decimal(p['momentum'], 8)}$ in "
+                     rf"PyTorch's convention: with $g = L'(p)$ and $v_0 = 0$, {rule}.")
+        parts = (Part(rf"Give the velocities $v_1, \dots, v_{{{p['steps']}}}$.", ("velocity",), 2),
+                 Part(rf"Give $p_1, \dots, p_{{{p['steps']}}}$.", ("p",), 2))
+        lines = ", ".join(rf"$g_{t} = {decimal(g, 8)}$, $v_{t} = {decimal(v, 8)}$, $p_{t} = {decimal(x, 8)}$"
+                          for t, (g, v, x) in enumerate(self.run(p), 1))
+        solution = (rf"Step by step: {lines}. So $v = {answers['velocity'].latex}$ and $p = {answers['p'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class AdamStep(Generator):
+    id = "optim.adam_step"
+    title = "Adam on a sigmoid neuron with binary cross-entropy"
+    topics = ("optimisation",)
+    params = {"x": Num(-100, 100), "y": Num(0, 1), "w": Num(-100, 100), "b": Num(-100, 100), "lr": Num(0, 10),
+              "beta1": Num(0, R(999999, 1000000)), "beta2": Num(0, R(999999, 1000000)), "eps": Num(0, 1),
+              "bias_correction": Bool(), "steps": Choice(1, 2)}
+    max_abs = 1000
+    max_denominator = None  # exact forms with exp and square roots; graded on their decimals
+
+    def sample(self, d):
+        return {"x": d.value("x", lambda: R(d.integer(-8, 8), 2)), "y": d.value("y", lambda: d.pick((0, 1, R(1, 2)))),
+                "w": d.value("w", lambda: R(d.integer(-4, 4), 2)), "b": d.value("b", lambda: R(d.integer(-4, 4), 2)),
+                "lr": d.choice("lr", (R(1, 10), R(1, 100))), "beta1": d.default("beta1", R(9, 10)),
+                "beta2": d.value("beta2", lambda: d.pick((R(99, 100), R(999, 1000)))), "eps": d.default("eps", R(1, 10**8)),
+                "bias_correction": d.value("bias_correction", lambda: d.chance(0.7)), "steps": d.choice("steps", (1, 2))}
+
+    def check(self, p):
+        if p["x"] == 0:
+            raise IllPosed("x", "with x = 0 the weight never moves; give a non-zero input")
+
+    @staticmethod
+    def run(p):
+        w, b = p["w"], p["b"]
+        m = v = (sympy.Integer(0), sympy.Integer(0))
+        steps = []
+        for t in range(1, p["steps"] + 1):
+            y_hat = sigmoid(w * p["x"] + b)
+            g = ((y_hat - p["y"]) * p["x"], y_hat - p["y"])  # BCE through a sigmoid: dL/dz = y_hat - y
+            m = tuple(p["beta1"] * mi + (1 - p["beta1"]) * gi for mi, gi in zip(m, g))
+            v = tuple(p["beta2"] * vi + (1 - p["beta2"]) * gi ** 2 for vi, gi in zip(v, g))
+            scale1 = 1 - p["beta1"] ** t if p["bias_correction"] else 1
+            scale2 = 1 - p["beta2"] ** t if p["bias_correction"] else 1
+            w, b = (theta - p["lr"] * (mi / scale1) / (sympy.sqrt(vi / scale2) + p["eps"])
+                    for theta, mi, vi in zip((w, b), m, v))
+            steps.append((y_hat, g, w, b))
+        return steps
+
+    def solve(self, p):
+        steps = self.run(p)
+        return {"y_hat": steps[0][0], "w": tuple(s[2] for s in steps), "b": tuple(s[3] for s in steps)}
+
+    def render(self, p, answers):
+        corrected = p["bias_correction"]
+        statement = (
+            rf"A sigmoid neuron $\hat y = \sigma(w x + b)$ with $x = {decimal(p['x'], 8)}$, $w = {decimal(p['w'], 8)}$, "
+            rf"$b = {decimal(p['b'], 8)}$ is trained on the target $y = {decimal(p['y'], 8)}$ with binary cross-entropy "
+            rf"(so $\partial L/\partial z = \hat y - y$) by Adam with $\eta = {decimal(p['lr'], 8)}$, "
+            rf"$\beta_1 = {decimal(p['beta1'], 8)}$, $\beta_2 = {decimal(p['beta2'], 8)}$, "
+            rf"$\varepsilon = {decimal(p['eps'], 10)}$, $m_0 = v_0 = 0$, "
+            + ("with bias correction: " r"$\theta \leftarrow \theta - \eta\, \hat m/(\sqrt{\hat v} + \varepsilon)$, "
+               r"$\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$."
+               if corrected else
+               r"without bias correction: $\theta \leftarrow \theta - \eta\, m/(\sqrt{v} + \varepsilon)$.")
+            + r" Here $m \leftarrow \beta_1 m + (1-\beta_1) g$ and $v \leftarrow \beta_2 v + (1-\beta_2) g^2$.")
+        parts = (Part(r"Compute $\hat y$ before the first step.", ("y_hat",), 1),
+                 Part(rf"Give $w$ after each of the {p['steps']} step{'s' if p['steps'] > 1 else ''}.", ("w",), 2),
+                 Part(rf"Give $b$ after each step.", ("b",), 2))
+        lines = "; ".join(
+            rf"step {t}: $\hat y = {decimal(y_hat)}$, $g_w = {decimal(g[0])}$, $g_b = {decimal(g[1])}$, "
+            rf"$w = {decimal(w)}$, $b = {decimal(b)}$" for t, (y_hat, g, w, b) in enumerate(self.run(p), 1))
+        note = (r" With bias correction the first step moves each parameter by almost exactly $\eta$ against the "
+                r"sign of its gradient ($\hat m/\sqrt{\hat v} = g/|g|$)." if corrected else "")
+        solution = (lines + "." + note + rf" So $\hat y = {answers['y_hat'].latex} \approx {decimal(answers['y_hat'].exact)}$, "
+                    rf"$w \approx {decimal_latex(answers['w'].exact)}$, $b \approx {decimal_latex(answers['b'].exact)}$; "
+                    rf"exactly $w = {answers['w'].latex}$, $b = {answers['b'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class CriticalPoints(Generator):
+    id = "optim.critical_points"
+    title = "Critical point of a quadratic in two variables: gradient, Hessian, kind"
+    topics = ("optimisation", "calculus")
+    params = {"coeffs": Vector(Num(-50, 50), 5, 5)}
+    max_abs = 100
+    max_denominator = 12
+
+    def sample(self, d):
+        return {"coeffs": d.value("coeffs", lambda: (d.integer(-3, 3), d.integer(-4, 4), d.integer(-3, 3),
+                                                     d.integer(-6, 6), d.integer(-6, 6)))}
+
+    @staticmethod
+    def hessian(p):
+        a, b, c, _, _ = p["coeffs"]
+        return sympy.Matrix([[2 * a, b], [b, 2 * c]])
+
+    def check(self, p):
+        if self.hessian(p).det() == 0:
+            raise IllPosed("coeffs", "the Hessian is singular (4ac = b^2): there is no single critical point to classify")
+
+    def solve(self, p):
+        _, _, _, d, e = p["coeffs"]
+        H = self.hessian(p)
+        point = H.solve(sympy.Matrix([-d, -e]))
+        eigenvalues = sorted(H.eigenvals(multiple=True), key=lambda x: float(x))
+        kind = "minimum" if eigenvalues[0] > 0 else "maximum" if eigenvalues[1] < 0 else "saddle"
+        return {"point": tuple(point), "hessian": tuple(tuple(row) for row in H.tolist()),
+                "eigenvalues": tuple(eigenvalues), "kind": kind}
+
+    def render(self, p, answers):
+        x1, x2 = sympy.symbols("x_1 x_2")
+        a, b, c, d, e = p["coeffs"]
+        f = a * x1 ** 2 + b * x1 * x2 + c * x2 ** 2 + d * x1 + e * x2
+        statement = rf"Let $f(x_1, x_2) = {sympy.latex(f, order='lex')}$."
+        parts = (Part(r"Find the critical point (where $\nabla f = 0$).", ("point",), 2),
+                 Part(r"Give the Hessian $\nabla^2 f$.", ("hessian",), 1),
+                 Part("Give its eigenvalues in ascending order.", ("eigenvalues",), 1),
+                 Part("Is the critical point a minimum, a maximum or a saddle point?", ("kind",), 1))
+        solution = (
+            rf"$\nabla f = ({sympy.latex(sympy.diff(f, x1))},\ {sympy.latex(sympy.diff(f, x2))}) = 0$ gives "
+            rf"$(x_1, x_2) = {answers['point'].latex}$. The Hessian is constant:"
+            rf"\[ \nabla^2 f = {answers['hessian'].latex} \]"
+            rf"with eigenvalues ${answers['eigenvalues'].latex}$ (roots of $\lambda^2 - {sympy.latex(2 * a + 2 * c)}\lambda + "
+            rf"{sympy.latex(4 * a * c - b * b)} = 0$). "
+            r"Both positive: minimum; both negative: maximum; opposite signs: saddle. So it is a "
+            rf"${answers['kind'].latex}$.")
+        return Rendered(statement, parts, solution)
