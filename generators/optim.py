@@ -130,7 +130,8 @@ class AdamStep(Generator):
                 "w": d.value("w", lambda: R(d.integer(-4, 4), 2)), "b": d.value("b", lambda: R(d.integer(-4, 4), 2)),
                 "lr": d.choice("lr", (R(1, 10), R(1, 100))), "beta1": d.default("beta1", R(9, 10)),
                 "beta2": d.value("beta2", lambda: d.pick((R(99, 100), R(999, 1000)))), "eps": d.default("eps", R(1, 10**8)),
-                "bias_correction": d.value("bias_correction", lambda: d.chance(0.7)), "steps": d.choice("steps", (1, 2))}
+                "bias_correction": d.value("bias_correction", lambda: d.chance(0.7)),
+                "steps": d.value("steps", lambda: 2 if d.chance(0.3) else 1)}
 
     def check(self, p):
         if p["x"] == 0:
