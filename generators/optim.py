@@ -11,7 +11,7 @@ from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Num, Vector
 
 R = sympy.Rational
-LRS = (R(1, 10), R(1, 20), R(1, 4), R(1, 100))
+LRS = (R(1, 10), R(1, 20), R(1, 4), R(1, 2))
 QUADRATIC = {"a": Num(-20, 20), "b": Num(-100, 100), "p0": Num(-100, 100), "lr": Num(0, 10), "steps": Int(1, 10)}
 
 
@@ -194,8 +194,17 @@ class CriticalPoints(Generator):
     max_denominator = 12
 
     def sample(self, d):
-        return {"coeffs": d.value("coeffs", lambda: (d.integer(-3, 3), d.integer(-4, 4), d.integer(-3, 3),
-                                                     d.integer(-6, 6), d.integer(-6, 6)))}
+        return {"coeffs": d.value("coeffs", lambda: self._coeffs(d))}
+
+    @staticmethod
+    def _coeffs(d):
+        """A non-degenerate Hessian and a critical point of whole or half numbers, then d and e to match."""
+        for _ in range(100):
+            a, b, c = d.integer(-3, 3), d.integer(-4, 4), d.integer(-3, 3)
+            if 4 * a * c != b * b:
+                break
+        x1, x2 = (R(d.integer(-6, 6), 2) for _ in range(2))  # halves in [-3, 3]
+        return (a, b, c, -(2 * a * x1 + b * x2), -(b * x1 + 2 * c * x2))
 
     @staticmethod
     def hessian(p):

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, settings
 
 # CI: derandomised and without deadlines so a green run stays green; locally the
 # same number of examples, but fresh ones each run so new seeds get explored.
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=150,
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=100,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", deadline=None, max_examples=150)
+settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 # Oracle sweeps: how many sampled variants each generator is checked on against PyTorch.
