@@ -229,6 +229,8 @@ class CriticalPoints(Generator):
         a, b, c, d, e = p["coeffs"]
         f = a * x1 ** 2 + b * x1 * x2 + c * x2 ** 2 + d * x1 + e * x2
         statement = rf"Let $f(x_1, x_2) = {sympy.latex(f, order='lex')}$."
+        lam = sympy.Symbol("lambda")
+        characteristic = lam ** 2 - (2 * a + 2 * c) * lam + (4 * a * c - b * b)
         parts = (Part(r"Find the critical point (where $\nabla f = 0$).", ("point",), 2),
                  Part(r"Give the Hessian $\nabla^2 f$.", ("hessian",), 1),
                  Part("Give its eigenvalues in ascending order.", ("eigenvalues",), 1),
@@ -237,8 +239,7 @@ class CriticalPoints(Generator):
             rf"$\nabla f = ({sympy.latex(sympy.diff(f, x1))},\ {sympy.latex(sympy.diff(f, x2))}) = 0$ gives "
             rf"$(x_1, x_2) = {answers['point'].latex}$. The Hessian is constant:"
             rf"\[ \nabla^2 f = {answers['hessian'].latex} \]"
-            rf"with eigenvalues ${answers['eigenvalues'].latex}$ (roots of $\lambda^2 - {sympy.latex(2 * a + 2 * c)}\lambda + "
-            rf"{sympy.latex(4 * a * c - b * b)} = 0$). "
+            rf"with eigenvalues ${answers['eigenvalues'].latex}$ (roots of ${sympy.latex(characteristic)} = 0$). "
             r"Both positive: minimum; both negative: maximum; opposite signs: saddle. So it is a "
             rf"${answers['kind'].latex}$.")
         return Rendered(statement, parts, solution)

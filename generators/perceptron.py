@@ -67,5 +67,5 @@ class Epoch(Generator):
             + rf" $\to w = {sympy.latex(w)}, b = {sympy.latex(b)}$"
             for i, (score, mistake, w, b) in enumerate(self.run(p), 1))
         solution = (lines + rf". So $w$ after each example: ${answers['w'].latex}$; $b$: ${answers['b'].latex}$; "
-                    rf"${answers['mistakes'].latex}$ mistakes.")
+                    rf"${answers['mistakes'].latex}$ mistake{'' if answers['mistakes'].exact == 1 else 's'}.")
         return Rendered(statement, parts, solution)
