@@ -39,6 +39,19 @@ def window(padded, kernel_shape, stride: int, i: int, j: int):
     return [((u, v), padded[i * stride + u][j * stride + v]) for u in range(kh) for v in range(kw)]
 
 
+def correlate(padded, kernel, stride: int, out_shape):
+    """Cross-correlation of an already padded image (entries may be sympy symbols)."""
+    kh, kw = shape(kernel)
+    return tuple(tuple(sum((x * kernel[u][v] for (u, v), x in window(padded, (kh, kw), stride, i, j)), ZERO)
+                       for j in range(out_shape[1])) for i in range(out_shape[0]))
+
+
+def ones_like_output(out) -> tuple:
+    """The default upstream gradient: all ones, at least 1x1 even when the kernel does not fit,
+    so that check() can name the real problem."""
+    return tuple((1,) * max(out[1], 1) for _ in range(max(out[0], 1)))
+
+
 class ImageKernel(Generator):
     id = "conv.image_kernel"
     title = "Image convolved with a kernel: feature map and gradients"
@@ -62,8 +75,7 @@ class ImageKernel(Generator):
         image = d.value("image", lambda: d.integers(
             (self._side(d, kh, stride, padding), self._side(d, kw, stride, padding)), 0, 5))
         out = output_shape(shape(image), (kh, kw), stride, padding)
-        # at least 1x1 even when the kernel does not fit, so check() can say so
-        upstream = d.default("upstream", tuple((1,) * max(out[1], 1) for _ in range(max(out[0], 1))))
+        upstream = d.default("upstream", ones_like_output(out))
         return {"image": image, "kernel": kernel, "stride": stride, "padding": padding, "upstream": upstream}
 
     @staticmethod
@@ -90,8 +102,7 @@ class ImageKernel(Generator):
         kernel, s, up = p["kernel"], p["stride"], p["upstream"]
         padded = pad(p["image"], p["padding"])
         (oh, ow), (kh, kw) = shape(up), shape(kernel)
-        output = tuple(tuple(sum((x * kernel[u][v] for (u, v), x in window(padded, (kh, kw), s, i, j)), ZERO)
-                             for j in range(ow)) for i in range(oh))
+        output = correlate(padded, kernel, s, (oh, ow))
         grad_padded = [[ZERO] * len(padded[0]) for _ in padded]
         kernel_grad = [[ZERO] * kw for _ in range(kh)]
         for i in range(oh):
@@ -159,13 +170,6 @@ class ImageKernel(Generator):
             rf" = {sympy.latex(answers['kernel_grad'].exact[0][0])}$; in full"
             + display(r"\frac{\partial L}{\partial K}", answers["kernel_grad"].exact))
         return "\n\n".join(steps)
-
-
-def correlate(padded, kernel, stride: int, out_shape):
-    """Cross-correlation of an already padded image (entries may be sympy symbols)."""
-    kh, kw = shape(kernel)
-    return tuple(tuple(sum((x * kernel[u][v] for (u, v), x in window(padded, (kh, kw), stride, i, j)), ZERO)
-                       for j in range(out_shape[1])) for i in range(out_shape[0]))
 
 
 class UnknownKernel(Generator):
@@ -272,7 +276,7 @@ class Pool(Generator):
         stride = d.default("stride", size)  # the usual non-overlapping windows unless pinned
         image = d.value("input", lambda: self._input(d, mode, self._side(d, size, stride)))
         out = output_shape(shape(image), (size, size), stride, 0)
-        upstream = d.default("upstream", tuple((1,) * max(out[1], 1) for _ in range(max(out[0], 1))))
+        upstream = d.default("upstream", ones_like_output(out))
         return {"input": image, "mode": mode, "size": size, "stride": stride, "upstream": upstream}
 
     @staticmethod

@@ -173,7 +173,7 @@ class AdamStep(Generator):
             + r" Here $m \leftarrow \beta_1 m + (1-\beta_1) g$ and $v \leftarrow \beta_2 v + (1-\beta_2) g^2$.")
         parts = (Part(r"Compute $\hat y$ before the first step.", ("y_hat",), 1),
                  Part(rf"Give $w$ after each of the {p['steps']} step{'s' if p['steps'] > 1 else ''}.", ("w",), 2),
-                 Part(rf"Give $b$ after each step.", ("b",), 2))
+                 Part(r"Give $b$ after each step.", ("b",), 2))
         lines = "; ".join(
             rf"step {t}: $\hat y = {decimal(y_hat)}$, $g_w = {decimal(g[0])}$, $g_b = {decimal(g[1])}$, "
             rf"$w = {decimal(w)}$, $b = {decimal(b)}$" for t, (y_hat, g, w, b) in enumerate(self.run(p), 1))

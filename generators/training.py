@@ -5,9 +5,9 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
+from qbank.exact import decimal as decimal_text
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.exact import decimal as decimal_text
 from qbank.params import Bool, Choice, Int, Vector
 
 I = sympy.Integer

@@ -77,11 +77,14 @@ def count(module) -> int:
     return sum(t.numel() for t in module.parameters())
 
 
+def recurrent_count(module_class, p, vectors: int) -> int:
+    """PyTorch keeps b_ih and b_hh; one bias vector (Keras) is the same module without b_hh."""
+    layer = module_class(p["input_size"], p["hidden_size"], bias=vectors > 0, device="meta")
+    return count(layer) - (layer.bias_hh_l0.numel() if vectors == 1 else 0)
+
+
 def lstm_count(p) -> int:
-    """PyTorch counts both b_ih and b_hh; a Keras LSTM has the same tensors but one bias."""
-    lstm = torch.nn.LSTM(p["input_size"], p["hidden_size"], bias=p["bias"], device="meta")
-    dropped = lstm.bias_hh_l0.numel() if p["bias"] and p["convention"] == "keras" else 0
-    return count(lstm) - dropped
+    return recurrent_count(torch.nn.LSTM, p, 0 if not p["bias"] else 1 if p["convention"] == "keras" else 2)
 
 
 def test_lstm_param_count_matches_torch_modules():

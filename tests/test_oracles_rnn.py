@@ -8,16 +8,10 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 nn = torch.nn
 
-from test_oracles import assert_close, count, sampled, tensor  # noqa: E402
+from test_oracles import assert_close, count, recurrent_count, sampled, tensor  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 META = {"device": "meta"}
-
-
-def recurrent_count(module_class, p, vectors):
-    """PyTorch keeps b_ih and b_hh; one bias vector (Keras) is the same module without b_hh."""
-    layer = module_class(p["input_size"], p["hidden_size"], bias=vectors > 0, **META)
-    return count(layer) - (layer.bias_hh_l0.numel() if vectors == 1 else 0)
 
 
 def head_and_embedding(p, bias):
