@@ -1,40 +1,80 @@
-# `make exam` and `make test` set everything up on a fresh Debian machine:
-# TeX Live and poppler from apt when missing, then qbank (editable) with pip.
+# `make exam` and `make test` set everything up on a stock Debian or Ubuntu that has git, make and
+# python3: TeX Live and poppler from apt when missing, python3.X-venv from apt when `python3 -m venv`
+# cannot work, then qbank into the project's virtual environment .venv. Nothing is ever installed
+# into the system Python (PEP 668). PYTHON picks the interpreter the venv is made from.
 PYTHON ?= python3
-PIP := $(PYTHON) -m pip
+VENV := .venv
+VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra \
                 texlive-fonts-recommended lmodern poppler-utils
 # What a build needs from TeX Live and poppler; a partial TeX install is repaired too.
 TEX_FILES := article.cls amsmath.sty lastpage.sty fancyhdr.sty pdfpages.sty geometry.sty lmodern.sty
+# An install is redone when the interpreter, the dependency files or the extra change.
+DEPENDENCY_FILES := setup.cfg pyproject.toml
 
-.PHONY: exam test tex bench clean
+.PHONY: exam test tex venv install install-test bench clean
 
-exam: tex .make/installed
-	$(PYTHON) -m qbank build exam
+exam: tex install
+	$(VPY) -m qbank build exam
 
-test: tex .make/installed-test
-	$(PYTHON) -m pytest
+test: tex install-test
+	$(VPY) -m pytest
 
 tex:
 	@if ! command -v pdflatex >/dev/null || ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null \
 	    || ! kpsewhich $(TEX_FILES) | wc -l | grep -qx "$(words $(TEX_FILES))"; then \
 	  echo "Installing TeX Live and poppler-utils from Debian packages..."; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	  $(APT_INSTALL) $(TEX_PACKAGES); \
 	fi
 
-.make/installed: setup.cfg pyproject.toml
-	$(PIP) install -q -e .
-	@mkdir -p .make && touch $@
+# The venv is remade (--clear) when it is missing, broken (no pip: venv failed half-way) or was made
+# from another interpreter than PYTHON. qbank needs Python 3.11+: where python3 is older (Ubuntu
+# 22.04), python3.11 from apt makes the venv instead.
+venv:
+	@py=$(PYTHON); \
+	if ! $$py -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  if [ "$(origin PYTHON)" != default ]; then \
+	    echo "make: PYTHON=$(PYTHON) is not a Python 3.11 or newer; pass one that is" >&2; exit 2; fi; \
+	  command -v python3.11 >/dev/null || { echo "Installing python3.11 from apt (qbank needs Python 3.11+)..."; \
+	    $(APT_INSTALL) python3.11 python3.11-venv; }; \
+	  py=python3.11; \
+	fi; \
+	want="$$($$py -c 'import sys; print(sys.version.split()[0], sys.base_prefix)')"; \
+	if [ "$$(cat $(VENV)/.qbank-python 2>/dev/null)" != "$$want" ] || ! $(VPY) -m pip --version >/dev/null 2>&1; then \
+	  if ! $$py -c 'import ensurepip, venv' 2>/dev/null; then \
+	    pkg="python$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"; \
+	    echo "Installing $$pkg from apt so that $$py can make a virtual environment..."; \
+	    $(APT_INSTALL) $$pkg; \
+	  fi; \
+	  echo "Making the project virtual environment $(VENV) with $$py ($$want)"; \
+	  $$py -m venv --clear $(VENV) && echo "$$want" > $(VENV)/.qbank-python; \
+	fi
+
+# Editable in compat mode (a path entry, not an import hook), so `python -m qbank` finds the real
+# package even from a folder that holds a directory named qbank, such as the clone's parent.
+install: venv
+	@$(MAKE) --no-print-directory .marker EXTRA=
 
 # torch is pinned in the test extra (2.13.0, CPU wheel); a looser pin pulls CUDA builds.
-.make/installed-test: setup.cfg pyproject.toml
-	$(PIP) install -q -e '.[test]'
-	@mkdir -p .make && touch $@ .make/installed
+install-test: venv
+	@$(MAKE) --no-print-directory .marker EXTRA='[test]'
 
-bench: .make/installed
-	$(PYTHON) benchmarks/generation.py
+# The marker holds one line per extra installed for this interpreter and these dependency files;
+# an install with an extra also satisfies the plain install.
+MARKER := $(VENV)/.qbank-installed
+.PHONY: .marker
+.marker:
+	@want="$$(cat $(VENV)/.qbank-python) $$(cat $(DEPENDENCY_FILES) | sha256sum | cut -c1-16)"; \
+	if ! grep -qxF "$$want $(EXTRA)" $(MARKER) 2>/dev/null; then \
+	  echo "Installing qbank$(EXTRA) into $(VENV)..."; \
+	  $(VPY) -m pip install -q -e ".$(EXTRA)" --config-settings editable_mode=compat \
+	    && printf '%s\n' "$$want " "$$want $(EXTRA)" | sort -u > $(MARKER); \
+	fi
+
+bench: install
+	$(VPY) benchmarks/generation.py
 
 clean:
-	rm -rf .make build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .make build *.egg-info .pytest_cache .hypothesis
