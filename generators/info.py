@@ -25,7 +25,7 @@ class Divergence(Generator):
     topics = ("information",)
     params = {"p": Vector(Num(0, 1), 2, 8), "q": Vector(Num(0, 1), 2, 8), "base": Choice(2, "e")}
     max_abs = 100
-    max_denominator = 1
+    max_denominator = 8  # distributions in eighths: a base-2 KL of power-of-2 ratios is in eighths
 
     def sample(self, d):
         def distribution(n):

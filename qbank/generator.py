@@ -13,7 +13,7 @@ import difflib
 from typing import ClassVar
 
 from qbank.errors import BadParam, IllPosed
-from qbank.exact import from_text, to_text
+from qbank.exact import from_text, scalars, to_float, to_text
 from qbank.model import Answer, Rendered, Variant
 from qbank.params import REQUIRED, Param
 from qbank.seeding import variant_rng
@@ -46,6 +46,16 @@ class Generator:
 
     def render(self, p: dict, answers: dict[str, Answer]) -> Rendered:
         raise NotImplementedError
+
+    def beyond_bounds(self, answers: dict[str, Answer]) -> str | None:
+        """Why a variant's answers break the hand-solvability bounds, or None when they keep them."""
+        for name, answer in answers.items():
+            for x in () if isinstance(answer.exact, str) else scalars(answer.exact):
+                if abs(to_float(x)) > self.max_abs:
+                    return f"{name} = {x} exceeds {self.max_abs}"
+                if x.is_Rational and self.max_denominator is not None and x.q > self.max_denominator:
+                    return f"{name} = {x} has a denominator above {self.max_denominator}"
+        return None
 
 
 class Draw:
@@ -103,20 +113,26 @@ def parse_params(gen: Generator, raw: dict) -> dict:
 
 
 def make_variant(gen: Generator, seed: int, pins: dict | None = None) -> Variant:
-    """Sample (honouring pins), check, solve: the same seed and pins give the same variant."""
+    """Sample (honouring pins), check, solve: the same seed and pins give the same variant.
+
+    A drawn variant whose answers break the generator's declared bounds is drawn again, so the
+    bounds hold by construction; only pins can force a variant past them."""
     pinned = parse_params(gen, pins or {})
     rng = variant_rng(seed, gen.id, gen.version)
     for attempt in range(MAX_ATTEMPTS):
         draw = Draw(rng, pinned)
         # pins win even over names the sampler does not mention (e.g. a declared default)
         params = _complete(gen, parse_params(gen, gen.sample(draw)) | pinned)
+        last = attempt == MAX_ATTEMPTS - 1
         try:
             gen.check(params)
         except IllPosed:
-            if not draw.drew or attempt == MAX_ATTEMPTS - 1:
+            if not draw.drew or last:
                 raise
             continue
-        return _solved(gen, seed, params)
+        variant = _solved(gen, seed, params)
+        if not draw.drew or last or gen.beyond_bounds(variant.answers) is None:
+            return variant
     raise AssertionError("unreachable")
 
 

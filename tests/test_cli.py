@@ -1,9 +1,11 @@
 """The command line as a user runs it: a subprocess, from a directory outside the project."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+from conftest import run_qbank
 from qbank import registry
 
 
@@ -12,6 +14,20 @@ def test_list_shows_every_generator_with_version_and_title(qbank_cli):
     assert result.returncode == 0
     for gen in registry.registry().values():
         assert gen.id in result.stdout and gen.title in result.stdout
+
+
+def test_runs_from_the_clones_parent_folder():
+    clone = Path(__file__).resolve().parents[1]
+    result = run_qbank("list", cwd=clone.parent)
+    assert result.returncode == 0 and "conv.image_kernel" in result.stdout, result.stderr
+
+
+def test_runs_from_a_folder_holding_folders_named_like_its_packages(tmp_path):
+    # a clone named qbank seen from its parent: a folder without __init__.py must not shadow the install
+    for name in ("qbank", "generators"):
+        (tmp_path / name).mkdir()
+    result = run_qbank("list", cwd=tmp_path)
+    assert result.returncode == 0 and "conv.image_kernel" in result.stdout, result.stderr
 
 
 def test_show_json_prints_exactly_one_object_with_exact_and_numeric_answers(qbank_cli):
