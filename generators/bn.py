@@ -15,8 +15,9 @@ from qbank.params import Int, Matrix, Num, Vector
 from qbank.tex import display, factor
 
 # Batch sizes with integer-deviation columns of integer standard deviation;
-# b = 3 has none (a sum-zero integer triple never has a square mean square).
-BATCH_SIZES = (2, 4, 5, 6)
+# b = 3 has none (a sum-zero integer triple never has a square mean square), and b = 2 always
+# normalises to -1 and +1, which needs no arithmetic.
+BATCH_SIZES = (4, 5, 6)
 
 
 @cache
@@ -52,6 +53,7 @@ class Statistics(Generator):
         "gamma": Vector(Num(), 1, 8), "beta": Vector(Num(), 1, 8),
         "eps": Num(0, 1, default=0),
     }
+    version = 2
     max_abs = 200
     max_denominator = 4
 
@@ -63,7 +65,7 @@ class Statistics(Generator):
 
     @staticmethod
     def _batch(d):
-        batch, features = d.pick(BATCH_SIZES), d.integer(1, 3)
+        batch, features = d.form_choice("batch", BATCH_SIZES), d.form_int("features", 2, 3)
         columns = []
         for _ in range(features):
             deviations = d.rng.permutation(d.pick(deviation_patterns(batch)))
@@ -83,6 +85,11 @@ class Statistics(Generator):
             if flat:
                 raise IllPosed("z", f"feature {flat[0]} has zero variance, so z_norm divides by 0 with eps = 0; "
                                     "vary that column or give eps > 0")
+
+    def degenerate(self, p, answers):
+        if all(abs(x) == 1 for row in answers["z_norm"].exact for x in row):
+            return "every normalised value is -1 or +1"
+        return None
 
     def solve(self, p):
         mean, var = statistics(p)
@@ -134,11 +141,12 @@ class Params(Generator):
     title = "Trainable and non-trainable parameters of batch-norm layers"
     topics = ("normalisation", "cnn")
     params = {"channels": Vector(Int(1, 100_000), 1, 64)}
+    version = 2
     max_abs = 100_000
 
     def sample(self, d):
         def channels():
-            widths = sorted(d.pick((16, 32, 64, 128, 256, 512)) for _ in range(d.integer(2, 6)))
+            widths = sorted(d.pick((16, 32, 64, 128, 256, 512)) for _ in range(d.form_int("layers", 3, 4)))
             return tuple(widths)
         return {"channels": d.value("channels", channels)}
 

@@ -63,17 +63,18 @@ class ImageKernel(Generator):
         "padding": Int(0, 3),
         "upstream": Matrix(Num(), max_rows=16, max_cols=16),
     }
+    version = 2
     max_abs = 400
 
     def sample(self, d):
-        stride = d.int("stride", 1, 2)
-        size = d.pick((2, 3))
-        kernel = d.value("kernel", lambda: d.integers((size, size), -2, 4))
+        stride = d.form_int("stride", 1, 2)
+        kernel = d.value("kernel", lambda: d.integers((d.form_choice("kernel_size", (2, 3)),) * 2, -2, 4))
         kh, kw = shape(kernel)
         # Zero padding of 1 only around odd kernels: with a 2x2 kernel it would be lopsided.
-        padding = d.value("padding", lambda: d.integer(0, 1) if kh % 2 and kw % 2 else 0)
+        padding = d.form("padding", lambda: d.integer(0, 1) if kh % 2 and kw % 2 else 0)
         image = d.value("image", lambda: d.integers(
-            (self._side(d, kh, stride, padding), self._side(d, kw, stride, padding)), 0, 5))
+            (d.form("height", lambda: self._side(d, kh, stride, padding)),
+             d.form("width", lambda: self._side(d, kw, stride, padding))), 0, 5))
         out = output_shape(shape(image), (kh, kw), stride, padding)
         upstream = d.default("upstream", ones_like_output(out))
         return {"image": image, "kernel": kernel, "stride": stride, "padding": padding, "upstream": upstream}
@@ -178,13 +179,14 @@ class UnknownKernel(Generator):
     topics = ("cnn",)
     params = {"image": Matrix(Num(), max_rows=12, max_cols=12), "kernel": Matrix(NumOrName(), max_rows=5, max_cols=5),
               "stride": Int(1, 4, default=1), "known_outputs": Matrix(Num(), max_rows=25, max_cols=3)}
+    version = 2
     max_abs = 60
     max_denominator = 2
 
     def sample(self, d):
         stride = d.int("stride", 1, 1)
         kernel = d.value("kernel", lambda: self._kernel(d))
-        image = d.value("image", lambda: d.integers(d.pick(((3, 5), (4, 4), (3, 4))), -5, 5))
+        image = d.value("image", lambda: d.integers(d.form_choice("image_shape", ((3, 5), (4, 4), (3, 4))), -5, 5))
         names = unknowns(kernel)
         out = output_shape(shape(image), shape(kernel), stride, 0)
         truth = {n: sympy.Rational(d.integer(-6, 6), d.pick((1, 1, 2))) for n in names}
@@ -198,9 +200,9 @@ class UnknownKernel(Generator):
 
     @staticmethod
     def _kernel(d):
-        size = 3 if d.chance(0.7) else 2
+        size = d.form("kernel_size", lambda: 3 if d.chance(0.7) else 2)
         entries = [d.integer(-2, 2) for _ in range(size * size)]
-        for position, name in zip(sorted(d.rng.permutation(size * size)[:d.integer(2, 3)]), "xyz"):
+        for position, name in zip(sorted(d.rng.permutation(size * size)[:d.form_int("unknowns", 2, 3)]), "xyz"):
             entries[position] = name
         return tuple(tuple(entries[r * size:(r + 1) * size]) for r in range(size))
 
@@ -267,27 +269,33 @@ class Pool(Generator):
     topics = ("cnn", "backprop")
     params = {"input": Matrix(Num(), max_rows=16, max_cols=16), "mode": Choice("max", "avg"), "size": Int(1, 8),
               "stride": Int(1, 8), "upstream": Matrix(Num(), max_rows=16, max_cols=16)}
+    version = 2
     max_abs = 100
     max_denominator = 9
 
     def sample(self, d):
-        mode = d.choice("mode", ("max", "avg"))
-        size = d.value("size", lambda: 2 if d.chance(0.8) else 3)
-        stride = d.default("stride", size)  # the usual non-overlapping windows unless pinned
-        image = d.value("input", lambda: self._input(d, mode, self._side(d, size, stride)))
+        mode = d.form_choice("mode", ("max", "avg"))
+        size = d.form("size", lambda: 2 if d.chance(0.7) else 3)
+        stride = d.form("stride", lambda: d.pick((size, size - 1)))  # the usual tiling, or overlapping windows
+        image = d.value("input", lambda: self._input(d, mode, d.form("side", lambda: self._side(d, size, stride))))
         out = output_shape(shape(image), (size, size), stride, 0)
-        upstream = d.default("upstream", ones_like_output(out))
+        upstream = d.value("upstream", lambda: d.integers(out, -2, 3, exclude=(0,)) if min(out) > 0 else ones_like_output(out))
         return {"input": image, "mode": mode, "size": size, "stride": stride, "upstream": upstream}
+
+    def degenerate(self, p, answers):
+        if all(x == 1 for row in p["upstream"] for x in row):
+            return "an all-ones upstream gradient makes the backward part a 0/1 mask"
+        return None
 
     @staticmethod
     def _side(d, size, stride):
-        sides = [n for n in range(4, 9) if n >= size and (n - size) % stride == 0 and (n - size) // stride + 1 <= 3]
+        sides = [n for n in range(4, 8) if n >= size and (n - size) % stride == 0 and 2 <= (n - size) // stride + 1 <= 3]
         return d.pick(sides) if sides else size
 
     @staticmethod
     def _input(d, mode, side):
         if mode == "max":  # distinct values: a tie for the maximum would make the gradient ambiguous
-            values = d.rng.permutation(40)[:side * side] - 9
+            values = d.rng.permutation(64)[:side * side] - 12
             return tuple(tuple(int(v) for v in values[r * side:(r + 1) * side]) for r in range(side))
         return d.integers((side, side), 0, 9)
 
@@ -364,6 +372,7 @@ class Transposed(Generator):
     params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
               "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),
               "kernel_values": Vector(Num(), 1, 32, default=None)}
+    version = 2
     max_abs = 1000
 
     def sample(self, d):
@@ -375,12 +384,14 @@ class Transposed(Generator):
 
     @staticmethod
     def _draw(d):
-        kernel, stride = d.int("kernel", 2, 4), d.int("stride", 1, 3)
-        kernel_values = d.value("kernel_values", lambda: d.integers(kernel, -2, 3) if d.chance(0.5) else None)
-        return {"input_length": d.int("input_length", 2, 4 if kernel_values else 8), "kernel": kernel, "stride": stride,
-                "padding": d.value("padding", lambda: d.integer(0, min(1, kernel - 1))),
-                "output_padding": d.value("output_padding", lambda: d.integer(0, 1) if stride > 1 and d.chance(0.3) else 0),
-                "dilation": d.value("dilation", lambda: 1 if d.chance(0.85) or kernel_values else 2),
+        # the whole shape is form; only the kernel's values (never 0: a zero tap is a free entry) vary
+        kernel, stride = d.form_int("kernel", 2, 4), d.form_int("stride", 1, 3)
+        matrix = d.form("matrix", lambda: d.chance(0.5)) if "kernel_values" not in d.pins else d.pins["kernel_values"] is not None
+        kernel_values = d.value("kernel_values", lambda: d.integers(kernel, -2, 3, exclude=(0,)) if matrix else None)
+        return {"input_length": d.form_int("input_length", 2, 4 if kernel_values else 8), "kernel": kernel, "stride": stride,
+                "padding": d.form("padding", lambda: d.integer(0, min(1, kernel - 1))),
+                "output_padding": d.form("output_padding", lambda: d.integer(0, 1) if stride > 1 and d.chance(0.3) else 0),
+                "dilation": d.form("dilation", lambda: 1 if d.chance(0.85) or kernel_values else 2),
                 "kernel_values": kernel_values}
 
     def check(self, p):
@@ -423,9 +434,9 @@ class Transposed(Generator):
             w = ",\\ ".join(sympy.latex(v) for v in p["kernel_values"])
             statement += (
                 rf" Its kernel is $w = ({w})$. The convolution with the same kernel, stride, padding and dilation maps a "
-                rf"signal of length {length} to one of length {p['input_length']}: write it as the "
-                rf"{p['input_length']}\(\times\){length} matrix $M$ with $y = M x$. (The transposed convolution is "
-                r"multiplication by $M^{\top}$.)")
+                rf"signal as long as the transposed convolution's output back to length {p['input_length']}: write it as "
+                r"the matrix $M$ with $y = M x$ (one row per output of that convolution). The transposed convolution is "
+                r"multiplication by $M^{\top}$.")
             parts.append(Part("Write down the matrix $M$.", ("matrix",), 2))
             solution += (
                 rf" Output $i$ of the convolution reads inputs $j = (i-1)s + (u-1)d - p + 1$ for $u = 1..{p['kernel']}$ "

@@ -38,26 +38,31 @@ class OutputShape(Generator):
         "kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "stride": Int(1, 16), "padding": Int(0, 32),
         "dilation": Int(1, 8, default=1), "filters": Int(1, 4096),
     }
+    version = 2
     max_abs = 4096
 
     def sample(self, d):
-        kernel_h = d.choice("kernel_h", (1, 3, 5, 7, 11))
-        kernel_w = d.value("kernel_w", lambda: kernel_h if d.chance(0.8) else d.pick((1, 3, 5, 7)))
-        stride = d.int("stride", 1, 4)
-        padding = d.value("padding", lambda: d.integer(0, min(3, kernel_h // 2)))  # at most "same" padding
-        dilation = d.value("dilation", lambda: 1 if d.chance(0.8) else 2)
-        height = d.value("height", lambda: self._side(d, kernel_h, stride, padding, dilation))
-        square = kernel_w == kernel_h and d.chance(0.7)
-        width = d.value("width", lambda: height if square else self._side(d, kernel_w, stride, padding, dilation))
+        kernel_h = d.form_choice("kernel_h", (1, 3, 5, 7, 11))
+        kernel_w = d.form("kernel_w", lambda: kernel_h if d.chance(0.8) else d.pick((1, 3, 5, 7)))
+        stride = d.form_int("stride", 1, 4)
+        padding = d.form("padding", lambda: d.integer(0, min(3, kernel_h // 2)))  # at most "same" padding
+        dilation = d.form("dilation", lambda: 1 if d.chance(0.8) else 2)
+        # with stride > 1, some forms need the floor: the kernel does not tile the input exactly
+        floor = d.form("floor", lambda: stride > 1 and d.chance(0.5))
+        height = d.value("height", lambda: self._side(d, kernel_h, stride, padding, dilation, floor))
+        square = d.form("square", lambda: kernel_w == kernel_h and d.chance(0.7))
+        width = d.value("width", lambda: height if square else self._side(d, kernel_w, stride, padding, dilation, floor))
         return {"height": height, "width": width, "in_channels": d.choice("in_channels", (1, 3, 16, 32, 64, 128)),
                 "kernel_h": kernel_h, "kernel_w": kernel_w, "stride": stride, "padding": padding,
                 "dilation": dilation, "filters": d.choice("filters", (4, 5, 8, 16, 32, 64, 96, 128, 256))}
 
     @staticmethod
-    def _side(d, k, stride, padding, dilation) -> int:
-        """An input side of 5..256 that the kernel tiles exactly, when pins allow."""
+    def _side(d, k, stride, padding, dilation, floor) -> int:
+        """An input side of 5..256 that the kernel tiles exactly (or, with floor, overshoots by 1 to
+        stride - 1 pixels), when pins allow."""
         sides = [n for o in range(2, 65) if 5 <= (n := (o - 1) * stride + dilation * (k - 1) + 1 - 2 * padding) <= 256]
-        return d.pick(sides) if sides else dilation * (k - 1) + 1
+        side = d.pick(sides) if sides else dilation * (k - 1) + 1
+        return side + d.integer(1, stride - 1) if floor and stride > 1 else side
 
     def check(self, p):
         for side, kernel in (("height", "kernel_h"), ("width", "kernel_w")):
@@ -98,14 +103,16 @@ class Params(Generator):
     topics = ("cnn",)
     params = {"kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "in_channels": Int(1, 4096),
               "filters": Int(1, 4096), "bias": Bool(), "framework": Choice("pytorch", "keras")}
+    version = 2
     max_abs = 10_000_000
 
     def sample(self, d):
-        kernel_h = d.choice("kernel_h", (1, 3, 5, 7, 11))
-        return {"kernel_h": kernel_h, "kernel_w": d.value("kernel_w", lambda: kernel_h if d.chance(0.85) else d.pick((1, 3, 5))),
-                "in_channels": d.choice("in_channels", (1, 3, 16, 32, 64, 128)),
+        kernel_h = d.choice("kernel_h", (3, 5, 7, 11))
+        square = d.form("square", lambda: d.chance(0.85))
+        return {"kernel_h": kernel_h, "kernel_w": d.value("kernel_w", lambda: kernel_h if square else d.pick((1, 3, 5))),
+                "in_channels": d.choice("in_channels", (3, 16, 32, 64, 128)),
                 "filters": d.choice("filters", (4, 8, 16, 32, 64, 96, 128, 256)),
-                "bias": d.value("bias", lambda: d.chance(0.8)), "framework": d.choice("framework", ("pytorch", "keras"))}
+                "bias": d.form("bias", lambda: d.chance(0.8)), "framework": d.form_choice("framework", ("pytorch", "keras"))}
 
     def solve(self, p):
         kh, kw, c, f = integers(p["kernel_h"], p["kernel_w"], p["in_channels"], p["filters"])
@@ -196,11 +203,12 @@ class NetworkSummary(Generator):
     title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
     topics = ("cnn",)
     params = {"input": Vector(Int(1, 4096), 3, 3), "layers": Records(types=LAYER_TYPES, max_len=16)}
+    version = 2
     max_abs = 5_000_000
 
     def sample(self, d):
         for _ in range(200):
-            p = {"input": d.value("input", lambda: (d.pick((28, 32, 64, 100, 128)),) * 2 + (d.pick((1, 3)),)),
+            p = {"input": d.value("input", lambda: (d.pick((28, 32, 64, 100, 128)),) * 2 + (d.form_choice("channels", (1, 3)),)),
                  "layers": d.value("layers", lambda: self._layers(d))}
             try:
                 rows = summarise(p["input"], p["layers"])
@@ -213,12 +221,13 @@ class NetworkSummary(Generator):
     @staticmethod
     def _layers(d):
         layers = []
-        for _ in range(d.integer(1, 3)):
+        paddings = d.form("paddings", lambda: tuple(d.pick(("valid", "same")) for _ in range(d.integer(2, 3))))
+        for padding in paddings:
             layers.append({"type": "conv", "filters": d.pick((8, 16, 32, 64)), "kernel": d.pick((3, 5)),
-                           "stride": 1, "padding": d.pick(("valid", "same"))})
+                           "stride": 1, "padding": padding})
             layers.append({"type": "pool", "size": 2, "stride": None})
         layers.append({"type": "flatten"})
-        if d.chance(0.6):
+        if d.form("hidden_dense", lambda: d.chance(0.6)):
             layers.append({"type": "dense", "units": d.pick((16, 32, 64, 128))})
         layers.append({"type": "dense", "units": d.pick((1, 2, 10))})
         return tuple(layers)
@@ -271,12 +280,13 @@ class ReceptiveField(Generator):
     title = "Receptive field of stacked convolution and pooling layers"
     topics = ("cnn",)
     params = {"layers": Records({"kernel": Int(1, 64), "stride": Int(1, 16, default=1)}, max_len=10)}
+    version = 2
     max_abs = 1000
 
     def sample(self, d):
         def layers():
-            return tuple({"kernel": d.pick((1, 2, 3, 3, 5, 7, 11)), "stride": d.pick((1, 1, 2, 2, 4))}
-                         for _ in range(d.integer(2, 5)))
+            return tuple({"kernel": d.pick((2, 3, 3, 5, 7)), "stride": d.pick((1, 1, 2, 2, 4))}
+                         for _ in range(d.form_int("depth", 3, 4)))
         for _ in range(200):
             p = {"layers": d.value("layers", layers)}
             if self.solve(p)["receptive_field"][-1] <= 200:
@@ -309,15 +319,16 @@ class Multiplications(Generator):
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
               "layers": Records({"kernel": Int(1, 15), "filters": Int(1, 4096), "stride": Int(1, 8, default=1),
                                  "padding": Int(0, 8, default=0)}, max_len=6)}
+    version = 2
     max_abs = 10**11
 
     def sample(self, d):
-        side = d.pick((14, 28, 32, 50, 56, 64))
+        side = d.pick((14, 16, 28, 32, 48, 50, 56, 64))
         def layers():
             out = []
-            for _ in range(d.integer(1, 3)):
-                k = d.pick((1, 1, 3, 5))
-                out.append({"kernel": k, "filters": d.pick((16, 32, 50, 64, 75, 128)), "stride": 1, "padding": k // 2})
+            for k in d.form("kernels", lambda: tuple(d.pick((1, 1, 3, 5)) for _ in range(d.integer(2, 3)))):
+                out.append({"kernel": k, "filters": d.pick((16, 24, 32, 48, 50, 64, 75, 96, 128)), "stride": 1,
+                            "padding": k // 2})
             return tuple(out)
         return {"height": d.value("height", lambda: side), "width": d.value("width", lambda: side),
                 "in_channels": d.choice("in_channels", (3, 16, 64, 128, 192, 256)), "layers": d.value("layers", layers)}

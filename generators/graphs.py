@@ -20,6 +20,7 @@ class Sigmoid(Generator):
     params = {"z": Num(-20, 20)}
     max_abs = 10**9
     max_denominator = 10
+    calculator = True  # e^{-z} to 4 decimals
 
     def sample(self, d):
         return {"z": d.value("z", lambda: R(d.integer(-8, 8), d.pick((1, 2))))}
@@ -56,11 +57,16 @@ class SkipConnection(Generator):
     title = "Gradients with and without a skip connection"
     topics = ("backprop", "resnet")
     params = {"x": Num(-100, 100), "w1": Num(-100, 100), "w2": Num(-100, 100), "skip": Bool()}
+    version = 2
     max_abs = 1000
 
     def sample(self, d):
-        return {"x": d.int("x", -4, 4, exclude=(0,)), "w1": d.int("w1", -3, 3, exclude=(0,)),
-                "w2": d.int("w2", -3, 3, exclude=(0,)), "skip": d.value("skip", lambda: d.chance(0.5))}
+        skip = d.form("skip", lambda: d.chance(0.5))
+        # whether the ReLU is alive is form too; a dead unit without a skip path would make every answer 0
+        alive = d.form("alive", lambda: not skip or d.chance(0.6))
+        x = d.int("x", -4, 4, exclude=(0,))
+        w1 = d.value("w1", lambda: d.pick([w for w in range(-3, 4) if w and (w * x > 0) == alive]))
+        return {"x": x, "w1": w1, "w2": d.int("w2", -3, 3, exclude=(0, 1)), "skip": skip}
 
     def check(self, p):
         if p["w1"] * p["x"] == 0:

@@ -24,16 +24,21 @@ class Divergence(Generator):
     title = "KL and Jensen-Shannon divergence of two discrete distributions"
     topics = ("information",)
     params = {"p": Vector(Num(0, 1), 2, 8), "q": Vector(Num(0, 1), 2, 8), "base": Choice(2, "e")}
+    version = 2
     max_abs = 100
     max_denominator = 8  # distributions in eighths: a base-2 KL of power-of-2 ratios is in eighths
+    calculator = True  # logarithms to 4 decimals
 
     def sample(self, d):
         def distribution(n):
             cuts = sorted(d.rng.choice(range(1, 8), size=n - 1, replace=False))
             return tuple(R(int(b - a), 8) for a, b in zip([0, *cuts], [*cuts, 8]))
-        n = d.integer(2, 3)
+        n = d.form_int("outcomes", 2, 3)
         return {"p": d.value("p", lambda: distribution(n)), "q": d.value("q", lambda: distribution(n)),
-                "base": d.choice("base", (2, "e"))}
+                "base": d.form_choice("base", (2, "e"))}
+
+    def degenerate(self, p, answers):
+        return "p = q makes every divergence 0" if p["p"] == p["q"] else None
 
     def check(self, p):
         for name in ("p", "q"):

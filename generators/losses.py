@@ -20,9 +20,10 @@ class SoftmaxCrossEntropy(Generator):
     params = {"logits": Vector(Num(-20, 20), 2, 10), "target": Int(1, 10)}
     max_abs = 100
     max_denominator = 10
+    calculator = True  # exp and log to 4 decimals
 
     def sample(self, d):
-        logits = d.value("logits", lambda: tuple(R(d.integer(-10, 20), 10) for _ in range(d.integer(3, 4))))
+        logits = d.value("logits", lambda: tuple(R(d.integer(-10, 20), 10) for _ in range(d.form_int("classes", 3, 4))))
         return {"logits": logits, "target": d.value("target", lambda: d.integer(1, len(logits)))}
 
     def check(self, p):
@@ -67,6 +68,7 @@ class BinaryCrossEntropy(Generator):
     params = {"z": Num(-20, 20), "y": Choice(0, 1)}
     max_abs = 100
     max_denominator = 10
+    calculator = True  # exp and log to 4 decimals
 
     def sample(self, d):
         return {"z": d.value("z", lambda: R(d.integer(-30, 30), 10)), "y": d.choice("y", (0, 1))}

@@ -61,10 +61,12 @@ class Forward(Generator):
               "weights": Table({k: Vector(Num(-10, 10), 3, 3) for k in GATE_KEYS})}
     max_abs = 10
     max_denominator = 100
+    calculator = True  # sigmoid and tanh to 4 decimals
+    version = 2
 
     def sample(self, d):
         half = (-1, sympy.Rational(-1, 2), 0, sympy.Rational(1, 2), 1)
-        return {"x": d.value("x", lambda: tuple(d.pick((-1, 0, 1, 2)) for _ in range(d.integer(1, 2)))),
+        return {"x": d.value("x", lambda: tuple(d.pick((-1, 0, 1, 2)) for _ in range(d.form_int("steps", 1, 2)))),
                 "h0": d.value("h0", lambda: d.pick((0, 0, sympy.Rational(1, 2)))),
                 "c0": d.value("c0", lambda: d.pick((0, 0, 1, sympy.Rational(-1, 2)))),
                 "weights": d.value("weights", lambda: {k: tuple(d.pick(half) for _ in range(3)) for k in GATE_KEYS})}

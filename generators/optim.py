@@ -21,11 +21,21 @@ def quadratic_grad(p, x):
 
 
 def sample_quadratic(d):
-    lr = d.choice("lr", LRS)
+    lr = d.form_choice("lr", LRS)
     # a step of at most 2 a^2 lr <= 1 of the distance: the iterates approach the minimum, no overshooting
     stable = [a for a in (1, 2, 3, R(1, 2)) if 2 * a * a * lr <= 1] or [R(1, 2)]
     return {"a": d.value("a", lambda: d.pick(stable)), "b": d.int("b", -4, 4),
-            "p0": d.int("p0", -6, 6), "lr": lr, "steps": d.int("steps", 2, 3)}
+            "p0": d.int("p0", -6, 6), "lr": lr, "steps": d.form_int("steps", 2, 3)}
+
+
+def stalls(p) -> str | None:
+    """A run that starts at the minimum or reaches it exactly, after which every step repeats it."""
+    x = p["p0"]
+    for step in range(p["steps"]):
+        if quadratic_grad(p, x) == 0:
+            return "the run starts at the minimum" if step == 0 else f"step {step} lands on the minimum"
+        x -= p["lr"] * quadratic_grad(p, x)
+    return None
 
 
 def check_quadratic(p):
@@ -44,8 +54,12 @@ class GdSteps(Generator):
     title = "Gradient descent on a one-dimensional loss"
     topics = ("optimisation",)
     params = dict(QUADRATIC)
+    version = 2
     max_abs = 1000
-    max_denominator = 10**6
+    max_denominator = 100
+
+    def degenerate(self, p, answers):
+        return stalls(p)
 
     def sample(self, d):
         return sample_quadratic(d)
@@ -78,12 +92,16 @@ class MomentumStep(Generator):
     title = "SGD with momentum (PyTorch convention)"
     topics = ("optimisation",)
     params = dict(QUADRATIC) | {"momentum": Num(0, 1), "nesterov": Bool(default=False)}
+    version = 2
     max_abs = 1000
-    max_denominator = 10**8
+    max_denominator = 100
+
+    def degenerate(self, p, answers):
+        return stalls(p)
 
     def sample(self, d):
-        return sample_quadratic(d) | {"momentum": d.value("momentum", lambda: d.pick((R(1, 2), R(9, 10)))),
-                                      "nesterov": d.value("nesterov", lambda: d.chance(0.3))}
+        return sample_quadratic(d) | {"momentum": d.form("momentum", lambda: d.pick((R(1, 2), R(9, 10)))),
+                                      "nesterov": d.form("nesterov", lambda: d.chance(0.3))}
 
     def check(self, p):
         check_quadratic(p)
@@ -122,16 +140,19 @@ class AdamStep(Generator):
     params = {"x": Num(-100, 100), "y": Num(0, 1), "w": Num(-100, 100), "b": Num(-100, 100), "lr": Num(0, 10),
               "beta1": Num(0, R(999999, 1000000)), "beta2": Num(0, R(999999, 1000000)), "eps": Num(0, 1),
               "bias_correction": Bool(), "steps": Choice(1, 2)}
+    version = 2
     max_abs = 1000
     max_denominator = None  # exact forms with exp and square roots; graded on their decimals
+    calculator = True
 
     def sample(self, d):
         return {"x": d.value("x", lambda: R(d.integer(-8, 8), 2)), "y": d.value("y", lambda: d.pick((0, 1, R(1, 2)))),
                 "w": d.value("w", lambda: R(d.integer(-4, 4), 2)), "b": d.value("b", lambda: R(d.integer(-4, 4), 2)),
-                "lr": d.choice("lr", (R(1, 10), R(1, 100))), "beta1": d.default("beta1", R(9, 10)),
-                "beta2": d.value("beta2", lambda: d.pick((R(99, 100), R(999, 1000)))), "eps": d.default("eps", R(1, 10**8)),
-                "bias_correction": d.value("bias_correction", lambda: d.chance(0.7)),
-                "steps": d.value("steps", lambda: 2 if d.chance(0.3) else 1)}
+                "lr": d.form_choice("lr", (R(1, 10), R(1, 20))), "beta1": d.default("beta1", R(9, 10)),
+                "beta2": d.form("beta2", lambda: d.pick((R(99, 100), R(999, 1000)))), "eps": d.default("eps", R(1, 10**8)),
+                "bias_correction": d.form("bias_correction", lambda: d.chance(0.7)),
+                # one step when sampled: a second step's key is a nested exp/sqrt form nobody writes by hand
+                "steps": d.default("steps", 1)}
 
     def check(self, p):
         if p["x"] == 0:

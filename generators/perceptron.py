@@ -16,15 +16,19 @@ class Epoch(Generator):
     topics = ("classic",)
     params = {"X": Matrix(Num(-100, 100), 12, 6), "y": Vector(Choice(1, -1), 1, 12), "w0": Vector(Num(-100, 100), 1, 6),
               "b0": Num(-100, 100), "lr": Num(0, 10)}
+    version = 2
     max_abs = 100
     max_denominator = 10
 
+    def degenerate(self, p, answers):
+        return "no mistake: the weights never change" if answers["mistakes"].exact == 0 else None
+
     def sample(self, d):
-        n, dims = d.integer(3, 5), 2
+        n, dims = d.form_int("examples", 3, 5), 2
         return {"X": d.value("X", lambda: d.integers((n, dims), -3, 3)),
                 "y": d.value("y", lambda: tuple(d.pick((1, -1)) for _ in range(n))),
                 "w0": d.value("w0", lambda: d.integers(dims, -1, 1)), "b0": d.int("b0", -1, 1),
-                "lr": d.value("lr", lambda: d.pick((1, 1, sympy.Rational(1, 2))))}
+                "lr": d.form("lr", lambda: d.pick((1, 1, sympy.Rational(1, 2))))}
 
     def check(self, p):
         if len(p["y"]) != len(p["X"]):

@@ -37,6 +37,7 @@ class RecurrentCount(Generator):
     torch_layer: ClassVar[str]
     gate_text: ClassVar[str]
     topics = ("rnn",)
+    version = 2
     max_abs = 5_000_000
     params = {
         "input_size": Int(1, 100_000), "hidden_size": Int(1, 100_000),
@@ -48,10 +49,13 @@ class RecurrentCount(Generator):
     def sample(self, d):
         return {
             "input_size": d.choice("input_size", SIZES), "hidden_size": d.choice("hidden_size", SIZES),
-            "bias": d.value("bias", lambda: d.chance(0.8)),
-            "convention": d.choice("convention", ("keras", "pytorch")),
-            "output_size": d.value("output_size", lambda: 0 if d.chance(0.4) else d.pick((1, 2, 5, 10, 50, 100))),
-            "vocab_size": d.value("vocab_size", lambda: 0 if d.chance(0.75) else d.pick((1000, 5000, 10000, 20000))),
+            "bias": d.form("bias", lambda: d.chance(0.8)),
+            "convention": d.form_choice("convention", ("keras", "pytorch")),
+            # whether the dense head and the embedding parts appear is form; their sizes are values
+            "output_size": d.value("output_size", lambda: d.pick((2, 5, 10, 50, 100))
+                                   if d.form("dense_head", lambda: d.chance(0.6)) else 0),
+            "vocab_size": d.value("vocab_size", lambda: d.pick((1000, 5000, 10000, 20000))
+                                  if d.form("embedding", lambda: d.chance(0.25)) else 0),
         }
 
     def vectors(self, p) -> int:
@@ -61,6 +65,9 @@ class RecurrentCount(Generator):
         return p["convention"] == "keras"
 
     def convention_text(self, p) -> str:
+        return self.bias_text(p) if self.vectors(p) else "The layers have no biases."
+
+    def bias_text(self, p) -> str:
         if self.keras(p):
             return f"In Keras an {self.keras_layer} with biases keeps one bias vector per gate."
         return rf"PyTorch's \texttt{{{self.torch_layer}}} keeps two bias vectors per gate, $b_{{ih}}$ and $b_{{hh}}$."
@@ -88,7 +95,8 @@ class RecurrentCount(Generator):
         statement = (f"A {'Keras' if keras else 'PyTorch'} model consists of " + ", then ".join(layers) + ". "
                      + self.convention_text(p) + " Count trainable parameters only (weights and biases).")
         parts = [Part("How many parameters does the embedding layer have?", ("embedding",), 1)] if V else []
-        parts.append(Part(f"How many parameters does the {self.keras_layer} layer have?", (self.layer,), 2))
+        layer_name = self.keras_layer if keras else rf"\texttt{{{self.torch_layer}}}"
+        parts.append(Part(f"How many parameters does the {layer_name} layer have?", (self.layer,), 2))
         if O:
             parts.append(Part("How many parameters does the dense output layer have?", ("head",), 1))
         if V or O:
@@ -134,7 +142,7 @@ class RnnCount(RecurrentCount):
     gates, layer, keras_layer, torch_layer = 1, "rnn", "SimpleRNN", "nn.RNN"
     gate_text = "the layer"
 
-    def convention_text(self, p):
+    def bias_text(self, p):
         if self.keras(p):
             return "In Keras a SimpleRNN with biases keeps one bias vector."
         return r"PyTorch's \texttt{nn.RNN} keeps two bias vectors, $b_{ih}$ and $b_{hh}$."
@@ -153,7 +161,7 @@ class GruCount(RecurrentCount):
 
     def sample(self, d):
         p = super().sample(d)
-        vectors = d.value("bias_vectors", lambda: 0 if not p["bias"] else 1 if p["convention"] == "keras" else 2)
+        vectors = d.form("bias_vectors", lambda: 0 if not p["bias"] else 1 if p["convention"] == "keras" else 2)
         return {k: v for k, v in p.items() if k not in ("bias", "convention")} | {"bias_vectors": vectors}
 
     def vectors(self, p) -> int:
@@ -177,10 +185,11 @@ class HiddenFromParams(Generator):
     title = "Hidden size of an LSTM from its parameter count"
     topics = ("rnn", "lstm")
     params = {"input_size": Int(1, 100_000), "total": Int(1, 10**9), "convention": Choice("keras", "pytorch")}
+    version = 2
     max_abs = 10_000_000
 
     def sample(self, d):
-        D, convention = d.choice("input_size", SIZES), d.choice("convention", ("keras", "pytorch"))
+        D, convention = d.choice("input_size", SIZES), d.form_choice("convention", ("keras", "pytorch"))
         H = d.pick(SIZES)
         vectors = 1 if convention == "keras" else 2
         return {"input_size": D, "convention": convention,

@@ -42,6 +42,7 @@ class ReluDerivatives(Generator):
         "x": Vector(Num(-50, 50), 2, 4),
         "relu_grad_at_zero": Choice(0, 1),
     }
+    version = 2
     max_abs = 200
 
     def sample(self, d):
@@ -49,8 +50,8 @@ class ReluDerivatives(Generator):
             p = {
                 "V": d.int("V", -3, 3, exclude=(0,)), "W": d.int("W", -3, 3, exclude=(0,)),
                 "h0": d.int("h0", -3, 3),
-                "x": d.value("x", lambda: d.integers(d.integer(2, 4), -3, 3)),
-                "relu_grad_at_zero": d.choice("relu_grad_at_zero", (0, 1)),
+                "x": d.value("x", lambda: d.integers(d.form_int("steps", 2, 3), -3, 3)),
+                "relu_grad_at_zero": d.form_choice("relu_grad_at_zero", (0, 1)),
             }
             if self._hand_solvable(p):
                 break
@@ -78,7 +79,9 @@ class ReluDerivatives(Generator):
             r"\[ h_t = \mathrm{ReLU}(z_t),\qquad z_t = V h_{t-1} + W x_t,\qquad \mathrm{ReLU}(z) = \max(0, z), \]"
             rf"with $V = {sympy.latex(p['V'])}$, $W = {sympy.latex(p['W'])}$, $h_0 = {sympy.latex(p['h0'])}$ "
             rf"and inputs ${xs}$. Take $\mathrm{{ReLU}}'(0) = {p['relu_grad_at_zero']}$ "
-            r"(and $\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$)."
+            r"(and $\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$). "
+            r"Derivatives are total derivatives through time (backpropagation through time): $V$ and $W$ act at "
+            r"every step, so $\partial h_T/\partial V$ includes the paths through $h_{T-1}, h_{T-2}, \dots$"
         )
         parts = (
             Part(rf"Compute the hidden states $h_1, \dots, h_{T}$.", ("h",), 2),
@@ -118,10 +121,11 @@ class LinearBptt(Generator):
     title = "Linear RNN with one shared weight: forward values and backpropagation through time"
     topics = ("rnn", "backprop")
     params = {"w": Num(-10, 10), "u": Vector(Num(-50, 50), 1, 6), "h0": Num(-50, 50)}
+    version = 2
     max_abs = 500
 
     def sample(self, d):
-        return {"w": d.int("w", -2, 2, exclude=(0,)), "u": d.value("u", lambda: d.integers(d.integer(2, 4), -3, 3)),
+        return {"w": d.int("w", -2, 2, exclude=(0,)), "u": d.value("u", lambda: d.integers(d.form_int("steps", 2, 3), -3, 3)),
                 "h0": d.int("h0", -2, 2)}
 
     @staticmethod
@@ -177,17 +181,24 @@ class Forward(Generator):
               "hidden_activation": Choice(*HIDDEN), "output_activation": Choice(*OUTPUT)}
     max_abs = 100
     max_denominator = 10**5  # one-decimal weights through up to 3 steps and the output layer
+    calculator = True  # tanh, sigmoid and softmax to 4 decimals
+    version = 2
+
+    def degenerate(self, p, answers):
+        if all(x == 0 for x in scalars(answers["h"].exact)):
+            return "every hidden state is 0 (a dead ReLU layer)"
+        return None
 
     def sample(self, d):
-        H, D = d.integer(1, 2), d.integer(1, 2)
-        output = d.choice("output_activation", tuple(OUTPUT))
-        O = 2 if output == "softmax" else d.integer(1, 2)
+        H, D = d.form_int("hidden", 1, 2), d.form_int("inputs", 1, 2)
+        output = d.form_choice("output_activation", tuple(OUTPUT))
+        O = 2 if output == "softmax" else d.form_int("outputs", 1, 2)
         return {"W_xh": d.value("W_xh", lambda: tenths(d, (H, D))), "W_hh": d.value("W_hh", lambda: tenths(d, (H, H))),
                 "b_h": d.value("b_h", lambda: tenths(d, (1, H))[0]), "W_hy": d.value("W_hy", lambda: tenths(d, (O, H))),
                 "b_y": d.value("b_y", lambda: tenths(d, (1, O))[0]),
-                "x": d.value("x", lambda: tenths(d, (d.integer(1, 3), D))),
-                "h0": d.value("h0", lambda: (ZERO,) * H if d.chance(0.5) else tenths(d, (1, H))[0]),
-                "hidden_activation": d.choice("hidden_activation", tuple(HIDDEN)), "output_activation": output}
+                "x": d.value("x", lambda: tenths(d, (d.form_int("steps", 2, 3), D))),
+                "h0": d.value("h0", lambda: (ZERO,) * H if d.form("zero_h0", lambda: d.chance(0.5)) else tenths(d, (1, H))[0]),
+                "hidden_activation": d.form_choice("hidden_activation", tuple(HIDDEN)), "output_activation": output}
 
     def check(self, p):
         H, D, O = len(p["W_xh"]), len(p["x"][0]), len(p["W_hy"])

@@ -51,15 +51,17 @@ class Lif(Generator):
               "trainable": Bool(default=False)}
     max_abs = 100
     max_denominator = None  # squared surrogates of decimals: exact, but worked with a calculator
+    calculator = True
+    version = 2
 
     def sample(self, d):
         for _ in range(100):
-            p = {"x": d.value("x", lambda: d.integers(d.integer(3, 4), 0, 1)),
+            p = {"x": d.value("x", lambda: d.integers(d.form_int("steps", 3, 4), 0, 1)),
                  "w": d.value("w", lambda: R(d.pick((4, 5, 6, 8, 10)), 10)),
                  "b": d.value("b", lambda: R(d.pick((0, 5, 10)), 100)),
                  "beta": d.value("beta", lambda: R(d.pick((50, 80, 90, 95)), 100)),
                  "threshold": d.value("threshold", lambda: R(d.pick((50, 75, 100)), 100)),
-                 "k": d.choice("k", (1, 2, 5, 10, 25)), "trainable": d.value("trainable", lambda: d.chance(0.3))}
+                 "k": d.choice("k", (1, 2, 5, 10, 25)), "trainable": d.form("trainable", lambda: d.chance(0.3))}
             spikes = [s["y"] for s in run(p | {"v0": ZERO})]
             if 1 <= sum(spikes) < len(spikes):  # some spikes, some silence: the reset matters
                 break

@@ -19,14 +19,15 @@ class MlpParams(Generator):
     topics = ("mlp",)
     params = {"input_size": Int(1, 100_000), "hidden": Vector(Int(1, 100_000), 0, 20),
               "output_size": Int(1, 100_000), "bias": Bool()}
+    version = 2
     max_abs = 10_000_000
 
     def sample(self, d):
         width = d.pick((4, 8, 10, 16, 32, 64))
         return {"input_size": d.choice("input_size", (2, 3, 10, 20, 30, 64, 784)),
-                "hidden": d.value("hidden", lambda: (width,) * d.integer(1, 7) if d.chance(0.6)
-                                  else tuple(d.pick((8, 16, 32, 64, 128)) for _ in range(d.integer(1, 3)))),
-                "output_size": d.choice("output_size", (1, 2, 3, 10)), "bias": d.value("bias", lambda: d.chance(0.8))}
+                "hidden": d.value("hidden", lambda: (width,) * d.form_int("layers", 2, 4) if d.form("equal_widths", lambda: d.chance(0.6))
+                                  else tuple(d.pick((8, 16, 32, 64, 128)) for _ in range(d.form_int("layers", 2, 4)))),
+                "output_size": d.choice("output_size", (1, 2, 3, 10)), "bias": d.form("bias", lambda: d.chance(0.8))}
 
     @staticmethod
     def widths(p):
@@ -59,13 +60,14 @@ class Batches(Generator):
     title = "Iterations per epoch and the last mini-batch"
     topics = ("training",)
     params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
+    version = 2
     max_abs = 10**9
 
     def sample(self, d):
         batch = d.choice("batch_size", (16, 32, 50, 64, 100, 128, 256))
         return {"samples": d.value("samples", lambda: d.pick((1000, 2500, 5000, 10000, 50000, 60000)) + d.integer(0, 99)),
                 "batch_size": batch, "epochs": d.choice("epochs", (1, 5, 10, 20, 100)),
-                "drop_last": d.value("drop_last", lambda: d.chance(0.3))}
+                "drop_last": d.form("drop_last", lambda: d.chance(0.3))}
 
     def check(self, p):
         if p["drop_last"] and p["samples"] < p["batch_size"]:
@@ -87,7 +89,9 @@ class Batches(Generator):
             + ("(an incomplete last batch is dropped, as with \\texttt{drop\\_last=True})." if p["drop_last"] else
                "(an incomplete last batch is kept, as with PyTorch's default \\texttt{drop\\_last=False})."))
         parts = (Part("How many iterations (parameter updates) does one epoch make?", ("iterations_per_epoch",), 1),
-                 Part("How many examples are in the last batch of an epoch?", ("last_batch",), 1),
+                 Part("How many examples are in the last batch used in an epoch"
+                      + (" (the last full one, since the remainder is dropped)?" if p["drop_last"] else "?"),
+                      ("last_batch",), 1),
                  Part("How many examples per epoch are never used?", ("dropped",), 1),
                  Part("How many iterations does the whole training make?", ("total_iterations",), 1))
         full, rest = divmod(n, b)
@@ -120,12 +124,13 @@ class InitVariance(Generator):
     title = "Weight initialisation: variance, standard deviation and uniform bound"
     topics = ("training",)
     params = {"fan_in": Int(1, 10**6), "fan_out": Int(1, 10**6), "scheme": Choice(*SCHEMES)}
+    version = 2
     max_abs = 10
-    max_denominator = 10**7
+    max_denominator = 10**7  # fans are layer widths in the hundreds: 2/(fan_in + fan_out) = 1/650 is still by hand
 
     def sample(self, d):
         return {"fan_in": d.choice("fan_in", (128, 256, 300, 512, 784, 1000)),
-                "fan_out": d.choice("fan_out", (128, 256, 300, 500, 512, 1000)), "scheme": d.choice("scheme", tuple(SCHEMES))}
+                "fan_out": d.choice("fan_out", (128, 256, 300, 500, 512, 1000)), "scheme": d.form_choice("scheme", tuple(SCHEMES))}
 
     def solve(self, p):
         variance = SCHEMES[p["scheme"]](p["fan_in"], p["fan_out"])
@@ -138,7 +143,8 @@ class InitVariance(Generator):
         uniform = p["scheme"].endswith("uniform")
         statement = (rf"A dense layer with $n_{{\mathrm{{in}}}} = {p['fan_in']}$ inputs and $n_{{\mathrm{{out}}}} = "
                      rf"{p['fan_out']}$ outputs is initialised with the {SCHEME_TEXT[p['scheme']].split(':')[0]} scheme "
-                     r"(as \texttt{torch.nn.init} defines it).")
+                     + (r"(as Keras's \texttt{lecun\_normal} defines it: $\mathrm{Var} = 1/n_{\mathrm{in}}$)."
+                        if p["scheme"] == "lecun_normal" else r"(as \texttt{torch.nn.init} defines it)."))
         parts = [Part("What is the variance of each weight?", ("variance",), 1),
                  Part("What is its standard deviation?", ("std",), 1)]
         if uniform:

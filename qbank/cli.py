@@ -11,6 +11,7 @@ from pathlib import Path
 from qbank import __version__, build, manifest, plan, registry, spec
 from qbank.errors import QbankError
 from qbank.generator import make_variant, render_variant
+from qbank.params import REQUIRED
 
 
 def main(argv=None) -> int:
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list every generator")
     listing.set_defaults(run=_list)
+
+    describe = commands.add_parser("describe", help="a generator's parameters (form or value), parts and answers")
+    describe.add_argument("generator", metavar="ID")
+    describe.set_defaults(run=_describe)
 
     show = commands.add_parser("show", help="print one variant: statement, answers, solution")
     show.add_argument("generator", metavar="ID")
@@ -83,6 +88,26 @@ def _json_object(text: str) -> dict:
 def _list(args) -> int:
     for gen in registry.registry().values():
         print(f"{gen.id:<24} v{gen.version}  {gen.title}  [{', '.join(gen.topics)}]")
+    return 0
+
+
+def _describe(args) -> int:
+    """Parameters with type, range and default, which of them are form, the parts and answers."""
+    gen = registry.get(args.generator)
+    variant = make_variant(gen, 0)
+    form = variant.form
+    print(f"{gen.id} v{gen.version}: {gen.title}  [{', '.join(gen.topics)}]")
+    print(f"calculator: {'needed (set [exam] calculator = true)' if gen.calculator else 'not needed'}")
+    print("parameters (form: fixed once per exam slot; value: drawn for every version):")
+    for name, decl in gen.params.items():
+        default = "" if decl.default is REQUIRED else f", default {json.dumps(decl.default)}"
+        print(f"  {name:<20} {'form ' if name in form else 'value'}  {decl.describe()}{default}")
+    derived = sorted(set(form) - set(gen.params))
+    if derived:
+        print("form choices drawn once per slot: " + ", ".join(derived))
+    print("parts (answers):")
+    for letter, part in zip("abcdefghijklmnop", render_variant(gen, variant).parts):
+        print(f"  ({letter}) {', '.join(part.answers)}  [weight {part.weight}]")
     return 0
 
 

@@ -125,15 +125,13 @@ def to_numbers(value):
 
 
 def decimal(x, places: int = 4) -> str:
-    """Display string for one scalar: exact when it terminates within `places`
-    digits, else rounded to `places` decimals (4 significant digits below 0.01)."""
+    """Display string for one scalar: exact when it terminates within `places` decimals, else
+    rounded to `places` decimal places (never significant figures: "0.0080", not "0.008033")."""
     if x.is_Integer:
         return str(int(x))
     if x.is_Rational and (Fraction(int(x.p), int(x.q)) * 10**places).denominator == 1:
         return f"{float(x):.{places}f}".rstrip("0")
     number = float(sympy.N(x, 17)) if x.is_Rational else to_float(x)  # rationals: no double-rounding at a tie
-    if abs(number) < 0.01:
-        return f"{number:.{places}g}"
     return f"{number:.{places}f}"
 
 

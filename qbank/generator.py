@@ -34,6 +34,9 @@ class Generator:
     # (None: worked with a calculator; the generator's own tests bound it otherwise).
     max_abs: ClassVar[int] = 1000
     max_denominator: ClassVar[int | None] = 1
+    # A calculator question has answers that are not small fractions (logs, exp, long decimals);
+    # an exam without calculators refuses it. Its decimal parts say how many places to give.
+    calculator: ClassVar[bool] = False
 
     def sample(self, draw: "Draw") -> dict:
         raise NotImplementedError
@@ -47,6 +50,11 @@ class Generator:
     def render(self, p: dict, answers: dict[str, Answer]) -> Rendered:
         raise NotImplementedError
 
+    def degenerate(self, p: dict, answers: dict[str, Answer]) -> str | None:
+        """What makes this variant trivial (the key gives points for nothing), or None.
+        The generic rules of degeneracy() apply to every generator on top of this."""
+        return None
+
     def beyond_bounds(self, answers: dict[str, Answer]) -> str | None:
         """Why a variant's answers break the hand-solvability bounds, or None when they keep them."""
         for name, answer in answers.items():
@@ -59,12 +67,35 @@ class Generator:
 
 
 class Draw:
-    """Random draws for sample(): a pinned parameter is returned as pinned, never drawn."""
+    """Random draws for sample(): a pinned parameter is returned as pinned, never drawn.
 
-    def __init__(self, rng, pins: dict):
+    Form choices (sizes, steps, framework, which parts appear) go through form(): an exam slot
+    fixes them once, so every version of the slot has the same form and only values differ."""
+
+    def __init__(self, rng, pins: dict, form: dict | None = None):
         self.rng = rng
         self.pins = pins
         self.drew = False
+        self.fixed_form = form or {}
+        self.chosen_form: dict = {}
+
+    def form(self, key: str, make):
+        """A form choice: the pin of that name, else the slot's fixed choice, else a draw."""
+        if key in self.pins:
+            value = self.pins[key]
+        elif key in self.fixed_form:
+            value = self.fixed_form[key]
+        else:
+            self.drew = True
+            value = make()
+        self.chosen_form[key] = value
+        return value
+
+    def form_int(self, name: str, lo: int, hi: int, exclude=()) -> int:
+        return self.form(name, lambda: self.integer(lo, hi, exclude))
+
+    def form_choice(self, name: str, options):
+        return self.form(name, lambda: self.pick(options))
 
     def value(self, name: str, make):
         if name in self.pins:
@@ -112,15 +143,16 @@ def parse_params(gen: Generator, raw: dict) -> dict:
             for name, decl in gen.params.items() if name in raw}
 
 
-def make_variant(gen: Generator, seed: int, pins: dict | None = None) -> Variant:
-    """Sample (honouring pins), check, solve: the same seed and pins give the same variant.
+def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict | None = None) -> Variant:
+    """Sample (honouring pins and a fixed form), check, solve: the same seed, pins and form give
+    the same variant.
 
-    A drawn variant whose answers break the generator's declared bounds is drawn again, so the
-    bounds hold by construction; only pins can force a variant past them."""
+    A drawn variant that is degenerate or whose answers break the generator's declared bounds is
+    drawn again, so neither happens by chance; only pins can force one."""
     pinned = parse_params(gen, pins or {})
     rng = variant_rng(seed, gen.id, gen.version)
     for attempt in range(MAX_ATTEMPTS):
-        draw = Draw(rng, pinned)
+        draw = Draw(rng, pinned, form)
         # pins win even over names the sampler does not mention (e.g. a declared default)
         params = _complete(gen, parse_params(gen, gen.sample(draw)) | pinned)
         last = attempt == MAX_ATTEMPTS - 1
@@ -130,10 +162,35 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None) -> Variant
             if not draw.drew or last:
                 raise
             continue
-        variant = _solved(gen, seed, params)
-        if not draw.drew or last or gen.beyond_bounds(variant.answers) is None:
+        variant = _solved(gen, seed, params, draw.chosen_form)
+        if not draw.drew or last or rejection(gen, params, variant.answers) is None:
             return variant
     raise AssertionError("unreachable")
+
+
+def rejection(gen: Generator, params: dict, answers: dict[str, Answer]) -> str | None:
+    """Why a drawn variant must not be used: degenerate or past the bounds; None when it is fine."""
+    return degeneracy(gen, params, answers) or gen.beyond_bounds(answers)
+
+
+def degeneracy(gen: Generator, params: dict, answers: dict[str, Answer]) -> str | None:
+    """The generic rules, then the generator's own: every answer 0; a vector or matrix answer that
+    the statement already gives as a parameter, or that another answer repeats."""
+    numeric = {name: a.exact for name, a in answers.items() if not isinstance(a.exact, str)}
+    if numeric and all(x == 0 for value in numeric.values() for x in scalars(value)):
+        return "every answer is 0"
+    # short vectors of small integers meet each other by chance (a std equal to gamma), and so do
+    # 0/1 patterns such as spike trains: the rules look at arrays of 4 or more entries, not all 0/1
+    arrays = {name: value for name, value in numeric.items()
+              if isinstance(value, tuple) and len(entries := list(scalars(value))) >= 4 and not set(entries) <= {0, 1}}
+    given = [value for value in params.values() if isinstance(value, tuple)]
+    for name, value in arrays.items():
+        if any(value == g for g in given):
+            return f"{name} is given in the statement"
+        twin = next((other for other, v in arrays.items() if other < name and v == value), None)
+        if twin:
+            return f"{name} repeats {twin}"
+    return gen.degenerate(params, answers)
 
 
 def solve_variant(gen: Generator, seed: int, params_json: dict) -> Variant:
@@ -161,10 +218,10 @@ def _complete(gen: Generator, params: dict) -> dict:
     return params | defaults
 
 
-def _solved(gen: Generator, seed: int, params: dict) -> Variant:
+def _solved(gen: Generator, seed: int, params: dict, form: dict | None = None) -> Variant:
     # An exact value is what its JSON string says: re-reading the string fixes the form
     # sympy would give it anyway (2*(a + 1) comes back as 2*a + 2), so round trips are lossless.
     answers = {name: value if isinstance(value, Answer) else Answer.of(from_text(to_text(value)))
                for name, value in gen.solve(params).items()}
     dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
-    return Variant(gen.id, gen.version, seed, dumped, answers)
+    return Variant(gen.id, gen.version, seed, dumped, answers, form or {})

@@ -76,6 +76,8 @@ class Variant:
     seed: int
     params: dict = field(hash=False)
     answers: dict = field(hash=False)
+    # the form choices the variant was drawn with (see Draw.form); not part of its JSON
+    form: dict = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> dict:
         return {

@@ -66,20 +66,28 @@ def plan(spec: ExamSpec) -> list[Version]:
     """Every version with its variants: the same spec and seed always give the same plan."""
     versions = []
     students = spec.students or [None] * spec.versions
+    forms: dict = {}  # (slot, generator id) -> the form every version of that slot keeps
     for number, (key, code, student) in enumerate(zip(version_keys(spec), version_codes(spec), students), 1):
-        questions = tuple(_question(spec, key, code, slot) for slot in range(len(spec.questions)))
+        questions = tuple(_question(spec, key, code, slot, forms) for slot in range(len(spec.questions)))
         versions.append(Version(number, code, student, questions))
     return versions
 
 
-def _question(spec: ExamSpec, key, code: str, slot: int) -> Question:
+def slot_form(spec: ExamSpec, slot: int, gen) -> dict:
+    """The form of one slot (per pool member): drawn once from the master seed and the slot."""
+    return make_variant(gen, derive_seed("form", spec.seed, slot, gen.id), spec.questions[slot].params).form
+
+
+def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Question:
     qspec = spec.questions[slot]
     where = f"{spec.source}: question {slot + 1}"
     pool = qspec.pool
     gen_id = pool[derive_seed("pool", spec.seed, key, slot) % len(pool)] if len(pool) > 1 else pool[0]
     try:
         gen = registry.get(gen_id)
-        variant = make_variant(gen, derive_seed("question", spec.seed, key, slot), qspec.params)
+        if (slot, gen_id) not in forms:
+            forms[slot, gen_id] = slot_form(spec, slot, gen)
+        variant = make_variant(gen, derive_seed("question", spec.seed, key, slot), qspec.params, forms[slot, gen_id])
     except BadParam as exc:
         raise QbankError(f"{where} ({gen_id}) params: {exc}") from None
     except QbankError as exc:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from qbank import registry
 from qbank.errors import QbankError
 
-EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster"}
+EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params"}
 
 
@@ -48,6 +49,7 @@ class ExamSpec:
     versions: int
     students: tuple[Student, ...] | None
     questions: tuple[QuestionSpec, ...]
+    calculator: bool = False       # whether students may use calculators: calculator questions need it
 
 
 def default_spec_text() -> str:
@@ -85,6 +87,11 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
     versions = _integer(exam, "versions", source, "[exam]", default=3)
     if versions < 1:
         raise QbankError(f"{source}: [exam] versions = {versions}; give 1 or more")
+    calculator = exam.get("calculator", False)
+    if not isinstance(calculator, bool):
+        raise QbankError(f"{source}: [exam] calculator must be true or false, not {calculator!r}")
+    questions = tuple(_question(q, source, f"question {i}") for i, q in enumerate(questions, 1))
+    _check_generators(questions, calculator, source)
     return ExamSpec(
         source=source, sha256=hashlib.sha256(text.encode()).hexdigest(),
         title=_text(exam, "title", source, "[exam]", required=True),
@@ -92,8 +99,22 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         instructions=_text(exam, "instructions", source, "[exam]"),
         seed=_integer(exam, "seed", source, "[exam]", default=0),
         versions=len(students) if students else versions, students=students,
-        questions=tuple(_question(q, source, f"question {i}") for i, q in enumerate(questions, 1)),
+        questions=questions, calculator=calculator,
     )
+
+
+def _check_generators(questions, calculator: bool, source: str) -> None:
+    """Every generator (each pool member too) exists, and fits the calculator policy, before any work."""
+    for number, question in enumerate(questions, 1):
+        for gen_id in question.pool:
+            try:
+                gen = registry.get(gen_id)  # an unknown id is reported here, not when some version draws it
+            except QbankError as exc:
+                raise QbankError(f"{source}: question {number}: {exc}") from None
+            if gen.calculator and not calculator:
+                raise QbankError(f"{source}: question {number} ({gen_id}) needs a calculator, but the exam has none; "
+                                 f"set calculator = true in [exam] (and say so in the instructions) or choose "
+                                 f"another generator")
 
 
 def with_overrides(spec: ExamSpec, versions: int | None, seed: int | None) -> ExamSpec:
