@@ -65,7 +65,8 @@ class SkipConnection(Generator):
         # whether the ReLU is alive is form too; a dead unit without a skip path would make every answer 0
         alive = d.form("alive", lambda: not skip or d.chance(0.6))
         x = d.int("x", -4, 4, exclude=(0,))
-        w1 = d.value("w1", lambda: d.pick([w for w in range(-3, 4) if w and (w * x > 0) == alive]))
+        # a pinned x = 0 leaves no weight with the wanted sign: any weight, and check() names x
+        w1 = d.value("w1", lambda: d.pick([w for w in range(-3, 4) if w and (w * x > 0) == alive] or [1]))
         return {"x": x, "w1": w1, "w2": d.int("w2", -3, 3, exclude=(0, 1)), "skip": skip}
 
     def check(self, p):

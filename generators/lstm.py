@@ -64,6 +64,11 @@ class Forward(Generator):
     calculator = True  # sigmoid and tanh to 4 decimals
     version = 2
 
+    def degenerate(self, p, answers):
+        if all(h == 0 for h in answers["h"].exact):
+            return "every hidden state is 0 (g = c = h = 0)"
+        return None
+
     def sample(self, d):
         half = (-1, sympy.Rational(-1, 2), 0, sympy.Rational(1, 2), 1)
         return {"x": d.value("x", lambda: tuple(d.pick((-1, 0, 1, 2)) for _ in range(d.form_int("steps", 1, 2)))),

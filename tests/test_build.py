@@ -213,7 +213,7 @@ def test_a_spec_with_every_generator_builds_into_pdfs(tmp_path):
     ids = sorted(registry.registry())
     questions = "".join(f"[[question]]\ngenerator = '{gen_id}'\npoints = 4\n" for gen_id in ids)
     spec_file = tmp_path / "all.toml"
-    spec_file.write_text("[exam]\ntitle = 'Every generator'\nversions = 1\nseed = 5\n" + questions)
+    spec_file.write_text("[exam]\ntitle = 'Every generator'\nversions = 1\nseed = 5\ncalculator = true\n" + questions)
     folder = build(tmp_path / "output", str(spec_file))
     data = json.loads((folder / "manifest.json").read_text())
     assert [q["variant"]["generator"] for q in data["versions"][0]["questions"]] == ids

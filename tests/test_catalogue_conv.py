@@ -64,16 +64,17 @@ def test_unknown_kernel_is_solved_exactly_unlike_the_published_key():
 
 def test_max_and_average_pooling_by_hand():
     image = [[1, 2, 5, 6], [3, 4, 7, 8], [9, 10, 13, 14], [11, 12, 15, 16]]
-    got = answers("conv.pool", input=image, mode="max", size=2)
+    got = answers("conv.pool", input=image, mode="max", size=2, stride=2, upstream=[[1, 1], [1, 1]])
     assert got["output"] == ((4, 8), (12, 16))
     assert got["input_grad"] == ((0, 0, 0, 0), (0, 1, 0, 1), (0, 0, 0, 0), (0, 1, 0, 1))
-    avg = answers("conv.pool", input=image, mode="avg", size=2, upstream=[[4, 0], [0, 8]])
+    avg = answers("conv.pool", input=image, mode="avg", size=2, stride=2, upstream=[[4, 0], [0, 8]])
     assert avg["output"] == (tuple(map(sympy.Rational, ("5/2", "13/2"))), tuple(map(sympy.Rational, ("21/2", "29/2"))))
     assert avg["input_grad"] == ((1, 1, 0, 0), (1, 1, 0, 0), (0, 0, 2, 2), (0, 0, 2, 2))
 
 
 def test_overlapping_max_pool_windows_add_their_gradients():
-    got = answers("conv.pool", input=[[1, 2, 3], [4, 9, 5], [6, 7, 8]], mode="max", size=2, stride=1)
+    got = answers("conv.pool", input=[[1, 2, 3], [4, 9, 5], [6, 7, 8]], mode="max", size=2, stride=1,
+                  upstream=[[1, 1], [1, 1]])
     assert got["output"] == ((9, 9), (9, 9))
     assert got["input_grad"] == ((0, 0, 0), (0, 4, 0), (0, 0, 0))
 

@@ -13,7 +13,8 @@ def test_rnn_params_with_one_bias_vector():
 
 
 def test_rnn_params_with_an_outside_embedding_and_a_word_head_without_bias():
-    got = answers("rnn.params", input_size=10, hidden_size=20, bias=False, convention="keras", output_size=50)
+    got = answers("rnn.params", input_size=10, hidden_size=20, bias=False, convention="keras", output_size=50,
+                  vocab_size=0)
     assert (got["rnn"], got["head"], got["total"]) == (600, 1000, 1600)
 
 
