@@ -146,8 +146,8 @@ class Params(Generator):
 
     def sample(self, d):
         def channels():
-            widths = sorted(d.pick((16, 32, 64, 128, 256, 512)) for _ in range(d.form_int("layers", 3, 4)))
-            return tuple(widths)
+            return tuple(d.pick((16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512))
+                         for _ in range(d.form_int("layers", 3, 4)))
         return {"channels": d.value("channels", channels)}
 
     def solve(self, p):

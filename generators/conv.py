@@ -189,7 +189,7 @@ class UnknownKernel(Generator):
         image = d.value("image", lambda: d.integers(d.form_choice("image_shape", ((3, 5), (4, 4), (3, 4))), -5, 5))
         names = unknowns(kernel)
         out = output_shape(shape(image), shape(kernel), stride, 0)
-        truth = {n: sympy.Rational(d.integer(-6, 6), d.pick((1, 1, 2))) for n in names}
+        truth = {n: sympy.Rational(d.integer(-9, 9), d.pick((1, 1, 2))) for n in names}
         values = correlate(image, tuple(tuple(truth.get(x, x) for x in row) for row in kernel), stride, out) \
             if min(out) > 0 else ()
         cells = [(i, j) for i in range(out[0]) for j in range(out[1])]
@@ -373,7 +373,7 @@ class Transposed(Generator):
               "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),
               "kernel_values": Vector(Num(), 1, 32, default=None)}
     version = 2
-    max_abs = 1000
+    max_abs = 5000
 
     def sample(self, d):
         for _ in range(100):
@@ -384,15 +384,19 @@ class Transposed(Generator):
 
     @staticmethod
     def _draw(d):
-        # the whole shape is form; only the kernel's values (never 0: a zero tap is a free entry) vary
-        kernel, stride = d.form_int("kernel", 2, 4), d.form_int("stride", 1, 3)
         matrix = d.form("matrix", lambda: d.chance(0.5)) if "kernel_values" not in d.pins else d.pins["kernel_values"] is not None
-        kernel_values = d.value("kernel_values", lambda: d.integers(kernel, -2, 3, exclude=(0,)) if matrix else None)
-        return {"input_length": d.form_int("input_length", 2, 4 if kernel_values else 8), "kernel": kernel, "stride": stride,
-                "padding": d.form("padding", lambda: d.integer(0, min(1, kernel - 1))),
+        if matrix:  # the matrix's shape is form; only the kernel's values vary (never 0: a zero tap is a free entry)
+            kernel, stride = d.form_int("kernel", 3, 4), d.form_int("stride", 1, 3)
+            input_length = d.form_int("input_length", 2, 4)
+            padding = d.form("padding", lambda: d.integer(0, 1))
+        else:  # one formula: its inputs are values, from a range wide enough that neighbours differ
+            kernel, stride = d.int("kernel", 2, 7), d.int("stride", 1, 4)
+            input_length = d.int("input_length", 8, 1024)
+            padding = d.value("padding", lambda: d.integer(0, min(3, kernel - 1)))
+        return {"input_length": input_length, "kernel": kernel, "stride": stride, "padding": padding,
                 "output_padding": d.form("output_padding", lambda: d.integer(0, 1) if stride > 1 and d.chance(0.3) else 0),
-                "dilation": d.form("dilation", lambda: 1 if d.chance(0.85) or kernel_values else 2),
-                "kernel_values": kernel_values}
+                "dilation": d.form("dilation", lambda: 1 if d.chance(0.85) or matrix else 2),
+                "kernel_values": d.value("kernel_values", lambda: d.integers(kernel, -6, 6, exclude=(0,)) if matrix else None)}
 
     def check(self, p):
         if p["output_padding"] >= max(p["stride"], p["dilation"]):

@@ -54,13 +54,13 @@ class OutputShape(Generator):
         width = d.value("width", lambda: height if square else self._side(d, kernel_w, stride, padding, dilation, floor))
         return {"height": height, "width": width, "in_channels": d.choice("in_channels", (1, 3, 16, 32, 64, 128)),
                 "kernel_h": kernel_h, "kernel_w": kernel_w, "stride": stride, "padding": padding,
-                "dilation": dilation, "filters": d.choice("filters", (4, 5, 8, 16, 32, 64, 96, 128, 256))}
+                "dilation": dilation, "filters": d.choice("filters", (4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64, 96, 128, 256))}
 
     @staticmethod
     def _side(d, k, stride, padding, dilation, floor) -> int:
-        """An input side of 5..256 that the kernel tiles exactly (or, with floor, overshoots by 1 to
+        """An input side of 5..512 that the kernel tiles exactly (or, with floor, overshoots by 1 to
         stride - 1 pixels), when pins allow."""
-        sides = [n for o in range(2, 65) if 5 <= (n := (o - 1) * stride + dilation * (k - 1) + 1 - 2 * padding) <= 256]
+        sides = [n for o in range(2, 129) if 5 <= (n := (o - 1) * stride + dilation * (k - 1) + 1 - 2 * padding) <= 512]
         side = d.pick(sides) if sides else dilation * (k - 1) + 1
         return side + d.integer(1, stride - 1) if floor and stride > 1 else side
 
@@ -107,11 +107,11 @@ class Params(Generator):
     max_abs = 10_000_000
 
     def sample(self, d):
-        kernel_h = d.choice("kernel_h", (3, 5, 7, 11))
+        kernel_h = d.choice("kernel_h", (2, 3, 4, 5, 7, 9, 11))
         square = d.form("square", lambda: d.chance(0.85))
         return {"kernel_h": kernel_h, "kernel_w": d.value("kernel_w", lambda: kernel_h if square else d.pick((1, 3, 5))),
-                "in_channels": d.choice("in_channels", (3, 16, 32, 64, 128)),
-                "filters": d.choice("filters", (4, 8, 16, 32, 64, 96, 128, 256)),
+                "in_channels": d.choice("in_channels", (1, 3, 4, 6, 8, 12, 16, 24, 32, 40, 48, 64, 96, 128, 192, 256)),
+                "filters": d.choice("filters", (4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64, 96, 128, 256)),
                 "bias": d.form("bias", lambda: d.chance(0.8)), "framework": d.form_choice("framework", ("pytorch", "keras"))}
 
     def solve(self, p):
@@ -285,7 +285,7 @@ class ReceptiveField(Generator):
 
     def sample(self, d):
         def layers():
-            return tuple({"kernel": d.pick((2, 3, 3, 5, 7)), "stride": d.pick((1, 1, 2, 2, 4))}
+            return tuple({"kernel": d.integer(2, 9), "stride": d.pick((1, 1, 2, 2, 3, 4))}
                          for _ in range(d.form_int("depth", 3, 4)))
         for _ in range(200):
             p = {"layers": d.value("layers", layers)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal, sigmoid
+from qbank.exact import decimal, decimal_latex, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Num
@@ -18,12 +18,13 @@ class Sigmoid(Generator):
     title = "The sigmoid as a computational graph: forward and backward"
     topics = ("backprop",)
     params = {"z": Num(-20, 20)}
+    version = 2
     max_abs = 10**9
-    max_denominator = 10
+    max_denominator = 100
     calculator = True  # e^{-z} to 4 decimals
 
     def sample(self, d):
-        return {"z": d.value("z", lambda: R(d.integer(-8, 8), d.pick((1, 2))))}
+        return {"z": d.value("z", lambda: R(d.integer(-800, 800, exclude=(0,)), 100))}  # two decimals
 
     def solve(self, p):
         z = p["z"]
@@ -37,14 +38,14 @@ class Sigmoid(Generator):
         statement = (
             rf"The sigmoid $f(z) = \frac{{1}}{{1 + e^{{-z}}}}$ is computed by the graph $a = -z$, $b = e^{{a}}$, "
             rf"$c = 1 + b$, $f = 1/c$. Take $z = {z}$.")
-        parts = (Part("Compute the value of every node $a, b, c, f$ (exactly, and to 4 decimals).", ("nodes",), 2),
+        parts = (Part("Compute the value of every node $a, b, c, f$.", ("nodes",), 2),
                  Part("What is $f$?", ("f",), 1),
                  Part(r"Backpropagate through the graph to get $df/dz$.", ("df_dz",), 2))
         a, b, c, f = answers["nodes"].exact
         solution = (
             rf"Forward: $a = {sympy.latex(a)}$, $b = {sympy.latex(b)} \approx {decimal(b)}$, "
             rf"$c = {sympy.latex(c)} \approx {decimal(c)}$, $f = {sympy.latex(f)} \approx {decimal(f)}$: "
-            rf"${answers['nodes'].latex}$, $f = {answers['f'].latex}$. "
+            rf"${answers['nodes'].latex} \approx {decimal_latex(answers['nodes'].exact)}$, $f = {answers['f'].latex}$. "
             r"Backward, multiplying local derivatives from $f$ down: $\partial f/\partial c = -1/c^2$, "
             r"$\partial c/\partial b = 1$, $\partial b/\partial a = e^{a} = b$, $\partial a/\partial z = -1$, so "
             rf"$df/dz = \frac{{b}}{{c^2}} = {answers['df_dz'].latex} \approx {decimal(answers['df_dz'].exact)}$ "
@@ -62,12 +63,11 @@ class SkipConnection(Generator):
 
     def sample(self, d):
         skip = d.form("skip", lambda: d.chance(0.5))
-        # whether the ReLU is alive is form too; a dead unit without a skip path would make every answer 0
-        alive = d.form("alive", lambda: not skip or d.chance(0.6))
-        x = d.int("x", -4, 4, exclude=(0,))
+        # the ReLU is alive when sampled: a dead unit makes out = x (given) or 0 and both gradients constants
+        x = d.int("x", -12, 12, exclude=(0,))
         # a pinned x = 0 leaves no weight with the wanted sign: any weight, and check() names x
-        w1 = d.value("w1", lambda: d.pick([w for w in range(-3, 4) if w and (w * x > 0) == alive] or [1]))
-        return {"x": x, "w1": w1, "w2": d.int("w2", -3, 3, exclude=(0, 1)), "skip": skip}
+        w1 = d.value("w1", lambda: d.pick([w for w in range(-6, 7) if w * x > 0] or [1]))
+        return {"x": x, "w1": w1, "w2": d.int("w2", -6, 6, exclude=(0, 1)), "skip": skip}
 
     def check(self, p):
         if p["w1"] * p["x"] == 0:

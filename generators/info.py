@@ -26,13 +26,15 @@ class Divergence(Generator):
     params = {"p": Vector(Num(0, 1), 2, 8), "q": Vector(Num(0, 1), 2, 8), "base": Choice(2, "e")}
     version = 2
     max_abs = 100
-    max_denominator = 8  # distributions in eighths: a base-2 KL of power-of-2 ratios is in eighths
+    max_denominator = 200  # distributions in 100ths or 20ths: a base-2 KL of power-of-2 ratios is in those
     calculator = True  # logarithms to 4 decimals
 
     def sample(self, d):
         def distribution(n):
-            cuts = sorted(d.rng.choice(range(1, 8), size=n - 1, replace=False))
-            return tuple(R(int(b - a), 8) for a, b in zip([0, *cuts], [*cuts, 8]))
+            # two outcomes in hundredths, three in twentieths: enough pairs that neighbours differ
+            steps = 100 if n == 2 else 20
+            cuts = sorted(d.rng.choice(range(1, steps), size=n - 1, replace=False))
+            return tuple(R(int(b - a), steps) for a, b in zip([0, *cuts], [*cuts, steps]))
         n = d.form_int("outcomes", 2, 3)
         return {"p": d.value("p", lambda: distribution(n)), "q": d.value("q", lambda: distribution(n)),
                 "base": d.form_choice("base", (2, "e"))}

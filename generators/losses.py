@@ -43,7 +43,7 @@ class SoftmaxCrossEntropy(Generator):
             rf"A classifier outputs the logits $z = {given(p['logits'])}$ for {C} classes; the true class is "
             rf"class {k} (classes numbered from 1). The loss is the cross-entropy of the softmax, with natural logs: "
             rf"$L = -\ln p_{k}$, $p_i = e^{{z_i}} / \sum_j e^{{z_j}}$.")
-        parts = (Part("Compute the softmax probabilities $p$ (4 decimals).", ("probs",), 2),
+        parts = (Part("Compute the softmax probabilities $p$.", ("probs",), 2),
                  Part("Compute the loss $L$.", ("loss",), 1),
                  Part("What would the loss be for a uniform prediction over the classes?", ("uniform_loss",), 1),
                  Part(r"Compute the gradient $\partial L/\partial z$.", ("grad",), 2))
@@ -67,11 +67,12 @@ class BinaryCrossEntropy(Generator):
     topics = ("losses",)
     params = {"z": Num(-20, 20), "y": Choice(0, 1)}
     max_abs = 100
-    max_denominator = 10
+    version = 2
+    max_denominator = 100
     calculator = True  # exp and log to 4 decimals
 
     def sample(self, d):
-        return {"z": d.value("z", lambda: R(d.integer(-30, 30), 10)), "y": d.choice("y", (0, 1))}
+        return {"z": d.value("z", lambda: R(d.integer(-600, 600), 100)), "y": d.choice("y", (0, 1))}  # two decimals
 
     def solve(self, p):
         a = sigmoid(p["z"])

@@ -9,6 +9,7 @@ from qbank.exact import decimal, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Num, Table, Vector
+from qbank.tex import approx
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
@@ -65,6 +66,8 @@ class Forward(Generator):
     version = 2
 
     def degenerate(self, p, answers):
+        if any(g == 0 for g in answers["g"].exact):
+            return "a candidate g_t is 0: tanh(0), nothing to compute"
         if all(h == 0 for h in answers["h"].exact):
             return "every hidden state is 0 (g = c = h = 0)"
         return None
@@ -75,6 +78,20 @@ class Forward(Generator):
                 "h0": d.value("h0", lambda: d.pick((0, 0, sympy.Rational(1, 2)))),
                 "c0": d.value("c0", lambda: d.pick((0, 0, 1, sympy.Rational(-1, 2)))),
                 "weights": d.value("weights", lambda: {k: tuple(d.pick(half) for _ in range(3)) for k in GATE_KEYS})}
+
+    def _step_lines(self, p):
+        """Each step's pre-activations, gates and states as short named decimals."""
+        h, c, lines = p["h0"], p["c0"], []
+        for t, (x, s) in enumerate(zip(p["x"], self.steps(p)), 1):
+            pre = {k: w_x * x + w_h * h + b for k, (w_x, w_h, b) in p["weights"].items()}
+            gates = ", ".join(rf"${k}_{t} = {fn}({decimal(pre[k])}) \approx {decimal(s[k])}$"
+                              for k, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("o", r"\sigma"), ("g", r"\tanh")))
+            lines.append(
+                rf"Step {t} ($x_{t} = {sympy.latex(x)}$, $h_{{{t - 1}}} \approx {decimal(h)}$, $c_{{{t - 1}}} \approx {decimal(c)}$): "
+                + gates + rf"; $c_{t} = f_{t} c_{{{t - 1}}} + i_{t} g_{t} \approx {decimal(s['c'])}$, "
+                rf"$h_{t} = o_{t} \tanh(c_{t}) \approx {decimal(s['h'])}$.")
+            h, c = s["h"], s["c"]
+        return lines
 
     @staticmethod
     def steps(p):
@@ -103,17 +120,13 @@ class Forward(Generator):
         statement = (
             r"A scalar LSTM cell ($\sigma$ the logistic sigmoid) computes" r"\begin{align*}" + rows
             + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
-            + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$. "
-              "Give exact values (keep exp and tanh) and 4 decimals.")
-        steps = "at $t = 1$" if T == 1 else f"for $t = 1, \\dots, {T}$"
+            + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$.")
+        steps = "at $t = 1$" if T == 1 else f"for $t = {', '.join(str(t) for t in range(1, T + 1))}$"
         parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ {steps}.",
                       ("i", "f", "o", "g"), 3),
                  Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3))
-        lines = [rf"Step {t}: " + ", ".join(rf"${k}_{t} = {sympy.latex(s[k])} \approx {decimal(s[k])}$"
-                                            for k in ("i", "f", "o", "g", "c", "h"))
-                 for t, s in enumerate(self.steps(p), 1)]
-        solution = ("Each step uses the previous $h$ and $c$; $c_t = f_t c_{t-1} + i_t g_t$ and "
-                    r"$h_t = o_t\tanh(c_t)$." + "\n\n" + "\n\n".join(lines) + "\n\n"
-                    + "Over the steps: " + ", ".join(rf"${k} = {answers[k].latex}$" for k in ("i", "f", "o", "g", "c", "h"))
+        solution = ("Each step uses the previous $h$ and $c$; every value is shown to 4 decimal places." + "\n\n"
+                    + "\n\n".join(self._step_lines(p)) + "\n\n" + "Over the steps: "
+                    + ", ".join(rf"${k} = {approx(answers[k])}$" for k in ("i", "f", "o", "g", "c", "h"))
                     + ".")
         return Rendered(statement, parts, solution)

@@ -9,9 +9,12 @@ from qbank.exact import decimal, decimal_latex, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Num, Vector
+from qbank.tex import sequence
 
 R = sympy.Rational
-LRS = (R(1, 10), R(1, 20), R(1, 4), R(1, 2))
+# Learning rates with the slopes |a| that make each step shrink the distance to the minimum by
+# 1 - 2 a^2 lr = 1/2 or 3/4: iterates stay fractions with small denominators and never overshoot.
+SLOPES_FOR_LR = {R(1, 4): (1,), R(1, 8): (1,), R(1, 2): (R(1, 2),), R(1, 16): (2,)}
 QUADRATIC = {"a": Num(-20, 20), "b": Num(-100, 100), "p0": Num(-100, 100), "lr": Num(0, 10), "steps": Int(1, 10)}
 
 
@@ -21,11 +24,11 @@ def quadratic_grad(p, x):
 
 
 def sample_quadratic(d):
-    lr = d.form_choice("lr", LRS)
-    # a step of at most 2 a^2 lr <= 1 of the distance: the iterates approach the minimum, no overshooting
-    stable = [a for a in (1, 2, 3, R(1, 2)) if 2 * a * a * lr <= 1] or [R(1, 2)]
-    return {"a": d.value("a", lambda: d.pick(stable)), "b": d.int("b", -4, 4),
-            "p0": d.int("p0", -6, 6), "lr": lr, "steps": d.form_int("steps", 2, 3)}
+    lr = d.form_choice("lr", tuple(SLOPES_FOR_LR))
+    # a pinned learning rate of another size: any slope whose steps do not overshoot (2 a^2 lr <= 1)
+    slopes = SLOPES_FOR_LR.get(lr) or [a for a in (1, 2, 3, R(1, 2)) if 2 * a * a * lr <= 1] or [R(1, 2)]
+    return {"a": d.value("a", lambda: d.pick(slopes) * d.pick((1, -1))), "b": d.int("b", -20, 20),
+            "p0": d.int("p0", -30, 30), "lr": lr, "steps": d.form_int("steps", 2, 3)}
 
 
 def stalls(p) -> str | None:
@@ -76,7 +79,7 @@ class GdSteps(Generator):
 
     def render(self, p, answers):
         statement = quadratic_statement(p) + r" Each step is $p \leftarrow p - \eta\, L'(p)$."
-        parts = (Part(rf"Give $p_1, \dots, p_{{{p['steps']}}}$.", ("p",), 3),)
+        parts = (Part(rf"Give ${sequence('p', p['steps'])}$.", ("p",), 3),)
         x, steps = p["p0"], []
         for t, new in enumerate(answers["p"].exact, 1):
             steps.append(rf"$L'({sympy.latex(x)}) = {sympy.latex(quadratic_grad(p, x))}$, "
@@ -125,8 +128,8 @@ class MomentumStep(Generator):
                 else r"$v \leftarrow \mu v + g$, $p \leftarrow p - \eta\, v$")
         statement = (quadratic_statement(p) + rf" It uses SGD with momentum $\mu = {decimal(p['momentum'], 8)}$ in "
                      rf"PyTorch's convention: with $g = L'(p)$ and $v_0 = 0$, {rule}.")
-        parts = (Part(rf"Give the velocities $v_1, \dots, v_{{{p['steps']}}}$.", ("velocity",), 2),
-                 Part(rf"Give $p_1, \dots, p_{{{p['steps']}}}$.", ("p",), 2))
+        parts = (Part(rf"Give the velocities ${sequence('v', p['steps'])}$.", ("velocity",), 2),
+                 Part(rf"Give ${sequence('p', p['steps'])}$.", ("p",), 2))
         lines = ", ".join(rf"$g_{t} = {decimal(g, 8)}$, $v_{t} = {decimal(v, 8)}$, $p_{t} = {decimal(x, 8)}$"
                           for t, (g, v, x) in enumerate(self.run(p), 1))
         solution = (rf"Step by step: {lines}. So $v = {answers['velocity'].latex}$ and $p = {answers['p'].latex}$.")
@@ -157,6 +160,11 @@ class AdamStep(Generator):
     def check(self, p):
         if p["x"] == 0:
             raise IllPosed("x", "with x = 0 the weight never moves; give a non-zero input")
+
+    def degenerate(self, p, answers):
+        if sigmoid(p["w"] * p["x"] + p["b"]) == p["y"]:
+            return "the neuron already predicts y: the gradient is 0 and nothing moves"
+        return None
 
     @staticmethod
     def run(p):
@@ -201,8 +209,7 @@ class AdamStep(Generator):
         note = (r" With bias correction the first step moves each parameter by almost exactly $\eta$ against the "
                 r"sign of its gradient ($\hat m/\sqrt{\hat v} = g/|g|$)." if corrected else "")
         solution = (lines + "." + note + rf" So $\hat y = {answers['y_hat'].latex} \approx {decimal(answers['y_hat'].exact)}$, "
-                    rf"$w \approx {decimal_latex(answers['w'].exact)}$, $b \approx {decimal_latex(answers['b'].exact)}$; "
-                    rf"exactly $w = {answers['w'].latex}$, $b = {answers['b'].latex}$.")
+                    rf"$w \approx {decimal_latex(answers['w'].exact)}$, $b \approx {decimal_latex(answers['b'].exact)}$.")
         return Rendered(statement, parts, solution)
 
 

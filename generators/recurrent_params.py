@@ -13,7 +13,9 @@ from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int
 
-SIZES = (2, 3, 4, 5, 8, 10, 16, 20, 32, 64, 100, 128)
+# Sampled sizes: any width in these ranges, so that two students rarely get the same count.
+INPUT_SIZES = (2, 300)
+HIDDEN_SIZES = (2, 256)
 
 
 def bias_vectors(p) -> int:
@@ -48,7 +50,7 @@ class RecurrentCount(Generator):
 
     def sample(self, d):
         return {
-            "input_size": d.choice("input_size", SIZES), "hidden_size": d.choice("hidden_size", SIZES),
+            "input_size": d.int("input_size", *INPUT_SIZES), "hidden_size": d.int("hidden_size", *HIDDEN_SIZES),
             "bias": d.form("bias", lambda: d.chance(0.8)),
             "convention": d.form_choice("convention", ("keras", "pytorch")),
             # whether the dense head and the embedding parts appear is form; their sizes are values
@@ -189,8 +191,9 @@ class HiddenFromParams(Generator):
     max_abs = 10_000_000
 
     def sample(self, d):
-        D, convention = d.choice("input_size", SIZES), d.form_choice("convention", ("keras", "pytorch"))
-        H = d.pick(SIZES)
+        # the quadratic's discriminant stays a square of at most ~300: its root is found by hand
+        D, convention = d.int("input_size", 2, 128), d.form_choice("convention", ("keras", "pytorch"))
+        H = d.integer(8, 128)
         vectors = 1 if convention == "keras" else 2
         return {"input_size": D, "convention": convention,
                 "total": d.value("total", lambda: layer_count(4, D, H, vectors))}
@@ -210,7 +213,8 @@ class HiddenFromParams(Generator):
 
     def solve(self, p):
         H, equation = self._quadratic(p)
-        return {"hidden_size": max(sympy.solve(equation, H))}
+        hidden = max(sympy.solve(equation, H))
+        return {"hidden_size": hidden, "input_weights": 4 * p["input_size"] * hidden}
 
     def render(self, p, answers):
         D, N = p["input_size"], p["total"]
@@ -227,5 +231,8 @@ class HiddenFromParams(Generator):
             rf"The count is $4\,(D H + H^2 + {b if b > 1 else ''}H) = {N}$ with $D = {D}$; dividing by 4: "
             rf"${sympy.latex(equation)} = 0$. The roots multiply to a negative number, so exactly one is positive: "
             rf"$H = {answers['hidden_size'].latex}$ (the other root is "
-            rf"${sympy.latex(min(sympy.solve(equation, H)))}$).")
-        return Rendered(statement, (Part("What is its hidden size $H$?", ("hidden_size",), 2),), solution)
+            rf"${sympy.latex(min(sympy.solve(equation, H)))}$). The input weights are the 4 gates' "
+            rf"$H \times D$ matrices: $4 \cdot {D} \cdot {answers['hidden_size'].latex} = {answers['input_weights'].latex}$.")
+        parts = (Part("What is its hidden size $H$?", ("hidden_size",), 2),
+                 Part("How many of its parameters are input weights (the matrices applied to $x_t$)?", ("input_weights",), 1))
+        return Rendered(statement, parts, solution)

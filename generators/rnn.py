@@ -9,7 +9,7 @@ from qbank.exact import decimal_latex, latex, scalars, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Matrix, Num, Vector
-from qbank.tex import display, factor
+from qbank.tex import as_asked, display, factor, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
@@ -50,7 +50,7 @@ class ReluDerivatives(Generator):
             p = {
                 "V": d.int("V", -3, 3, exclude=(0,)), "W": d.int("W", -3, 3, exclude=(0,)),
                 "h0": d.int("h0", -3, 3),
-                "x": d.value("x", lambda: d.integers(d.form_int("steps", 2, 3), -3, 3)),
+                "x": d.value("x", lambda: d.integers(d.form_int("steps", 2, 3), -4, 4)),
                 "relu_grad_at_zero": d.form_choice("relu_grad_at_zero", (0, 1)),
             }
             if self._hand_solvable(p):
@@ -84,10 +84,10 @@ class ReluDerivatives(Generator):
             r"every step, so $\partial h_T/\partial V$ includes the paths through $h_{T-1}, h_{T-2}, \dots$"
         )
         parts = (
-            Part(rf"Compute the hidden states $h_1, \dots, h_{T}$.", ("h",), 2),
+            Part(rf"Compute the hidden states ${sequence('h', T)}$.", ("h",), 2),
             Part(rf"Compute $\partial h_{T}/\partial V$.", ("dhT_dV",), 2),
             Part(rf"Compute $\partial h_{T}/\partial W$.", ("dhT_dW",), 2),
-            Part(rf"Compute $\partial h_{T}/\partial x_k$ for every $k = 1, \dots, {T}$.", ("dhT_dx",), 2),
+            Part(rf"Compute $\partial h_{T}/\partial x_k$ for every $k$ from 1 to {T}.", ("dhT_dx",), 2),
         )
         return Rendered(statement, parts, self._solution(p, answers, unroll(p)))
 
@@ -147,7 +147,7 @@ class LinearBptt(Generator):
         statement = (
             r"A linear recurrent network with one weight $w$ shared by every step computes "
             rf"$h_t = w\,(u_t + h_{{t-1}})$ with $w = {sympy.latex(p['w'])}$, $h_0 = {sympy.latex(p['h0'])}$ and inputs ${us}$.")
-        parts = (Part(rf"Compute $h_1, \dots, h_{T}$.", ("h",), 2),
+        parts = (Part(rf"Compute ${sequence('h', T)}$.", ("h",), 2),
                  Part(rf"Compute the total derivative $dh_{T}/dw$ (backpropagation through time).", ("dhT_dw",), 3))
         terms = " + ".join(
             rf"({sympy.latex(p['u'][t - 1])} + {factor(h_prev)})\cdot {factor(p['w'])}^{{{T - t}}}"
@@ -239,16 +239,16 @@ class Forward(Generator):
             + " with" + display("W_{xh}", p["W_xh"]) + display("W_{hh}", p["W_hh"])
             + display("W_{hy}", p["W_hy"])
             + rf"$b_h = {latex(p['b_h'])}^\top$, $b_y = {latex(p['b_y'])}^\top$, $h_0 = {latex(p['h0'])}^\top$ and "
-            rf"inputs ${inputs}$. Give exact values and 4 decimals.")
-        parts = (Part(rf"Compute the hidden states $h_1, \dots, h_{T}$.", ("h",), 3),
-                 Part(rf"Compute the outputs $y_1, \dots, y_{T}$.", ("y",), 2))
+            rf"inputs ${inputs}$.")
+        parts = (Part(rf"Compute the hidden states ${sequence('h', T)}$.", ("h",), 3),
+                 Part(rf"Compute the outputs ${sequence('y', T)}$.", ("y",), 2))
         lines = []
         for t, (z, h, a, y) in enumerate(self.steps(p), 1):
             lines.append(rf"Step {t}: $W_{{xh}} x_{t} + W_{{hh}} h_{{{t - 1}}} + b_h = {latex(z)}$ "
                          rf"$\approx {decimal_latex(z)}$, so $h_{t} = {latex(h)} \approx {decimal_latex(h)}$; "
                          rf"$W_{{hy}} h_{t} + b_y \approx {decimal_latex(a)}$, so $y_{t} \approx {decimal_latex(y)}$.")
         solution = ("\n\n".join(lines) + "\n\n" + r"In full, $h$ (one row per step) is "
-                    + display("h", answers["h"].exact) + "and $y$ is" + display("y", answers["y"].exact))
+                    + rf"\[ h {as_asked(answers['h'])} \]" + "and $y$ is" + rf"\[ y {as_asked(answers['y'])} \]")
         return Rendered(statement, parts, solution)
 
 

@@ -8,6 +8,7 @@ from qbank.exact import decimal
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Num, Vector
+from qbank.tex import approx, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 R = sympy.Rational
@@ -89,8 +90,8 @@ class Lif(Generator):
             r"$V'_t = 0$ if $y_t = 1$, else $V'_t = V_t$ (a hard reset: no gradient flows through it; no reset before "
             rf"step 1). Training uses $z = \sum_t y_t$ and the surrogate derivative "
             rf"$H'(\xi) = 1/(1 + k|\xi|)^2$ with $k = {num(p['k'])}$.")
-        parts = [Part(rf"Compute the membrane values $V_1, \dots, V_{T}$ (before any reset).", ("v",), 2),
-                 Part(rf"Which steps spike? Give $y_1, \dots, y_{T}$.", ("y",), 1),
+        parts = [Part(rf"Compute the membrane values ${sequence('V', T)}$ (before any reset).", ("v",), 2),
+                 Part(rf"Which steps spike? Give ${sequence('y', T)}$.", ("y",), 1),
                  Part(r"Compute $\partial z/\partial w$ and $\partial z/\partial b$.", ("dz_dw", "dz_db"), 3),
                  Part(r"Compute $\partial z/\partial x_t$ for every step.", ("dz_dx",), 2)]
         if p["trainable"]:
@@ -111,13 +112,13 @@ class Lif(Generator):
             r"$t$ & $V_t$ & $y_t$ & $s_t$ & $\partial V_t/\partial w$ & $\partial V_t/\partial b$ \\ \hline" "\n"
             + rows + "\n\\end{tabular}\\end{center}\n"
             r"Then $\partial z/\partial \cdot = \sum_t s_t\, \partial V_t/\partial \cdot$: "
-            rf"$V = {answers['v'].latex}$, $y = {answers['y'].latex}$, "
-            rf"$\partial z/\partial w = {answers['dz_dw'].latex}$, $\partial z/\partial b = {answers['dz_db'].latex}$, "
-            rf"$\partial z/\partial x = {answers['dz_dx'].latex}$ "
+            rf"$V = {approx(answers['v'])}$, $y = {answers['y'].latex}$, "
+            rf"$\partial z/\partial w = {approx(answers['dz_dw'])}$, $\partial z/\partial b = {approx(answers['dz_db'])}$, "
+            rf"$\partial z/\partial x = {approx(answers['dz_dx'])}$ "
             r"($\partial V_t/\partial x_k = \beta\,\partial V'_{t-1}/\partial x_k + w[t = k]$).")
         if p["trainable"]:
             text += (r" For $\beta$: $\partial V_t/\partial \beta = \beta\,\partial V'_{t-1}/\partial\beta + V'_{t-1}$, "
-                     rf"giving $\partial z/\partial \beta = {answers['dz_dbeta'].latex}$; the threshold enters only "
+                     rf"giving $\partial z/\partial \beta = {approx(answers['dz_dbeta'])}$; the threshold enters only "
                      rf"through $\xi_t = V_t - \theta$: $\partial z/\partial \theta = -\sum_t s_t = "
-                     rf"{answers['dz_dthreshold'].latex}$.")
+                     rf"{approx(answers['dz_dthreshold'])}$.")
         return text

@@ -23,11 +23,11 @@ class MlpParams(Generator):
     max_abs = 10_000_000
 
     def sample(self, d):
-        width = d.pick((4, 8, 10, 16, 32, 64))
-        return {"input_size": d.choice("input_size", (2, 3, 10, 20, 30, 64, 784)),
+        width = d.integer(4, 128)
+        return {"input_size": d.int("input_size", 2, 784),
                 "hidden": d.value("hidden", lambda: (width,) * d.form_int("layers", 2, 4) if d.form("equal_widths", lambda: d.chance(0.6))
-                                  else tuple(d.pick((8, 16, 32, 64, 128)) for _ in range(d.form_int("layers", 2, 4)))),
-                "output_size": d.choice("output_size", (1, 2, 3, 10)), "bias": d.form("bias", lambda: d.chance(0.8))}
+                                  else tuple(d.integer(4, 128) for _ in range(d.form_int("layers", 2, 4)))),
+                "output_size": d.int("output_size", 1, 10), "bias": d.form("bias", lambda: d.chance(0.8))}
 
     @staticmethod
     def widths(p):
@@ -126,11 +126,12 @@ class InitVariance(Generator):
     params = {"fan_in": Int(1, 10**6), "fan_out": Int(1, 10**6), "scheme": Choice(*SCHEMES)}
     version = 2
     max_abs = 10
-    max_denominator = 10**7  # fans are layer widths in the hundreds: 2/(fan_in + fan_out) = 1/650 is still by hand
+    max_denominator = 10**4  # fans are layer widths up to 4000: 2/(fan_in + fan_out) = 1/2650 is still by hand
 
     def sample(self, d):
-        return {"fan_in": d.choice("fan_in", (128, 256, 300, 512, 784, 1000)),
-                "fan_out": d.choice("fan_out", (128, 256, 300, 500, 512, 1000)), "scheme": d.form_choice("scheme", tuple(SCHEMES))}
+        # any layer width from 100 to 4000, so that neighbours rarely share a variance (He uses fan_in only)
+        return {"fan_in": d.int("fan_in", 100, 4000), "fan_out": d.int("fan_out", 100, 4000),
+                "scheme": d.form_choice("scheme", tuple(SCHEMES))}
 
     def solve(self, p):
         variance = SCHEMES[p["scheme"]](p["fan_in"], p["fan_out"])

@@ -90,6 +90,9 @@ def from_text(data):
     return data if not isinstance(value, sympy.Expr) or value.free_symbols else value
 
 
+# Decimal places of every decimal display, every part that asks for decimals and every tolerance.
+PLACES = 4
+
 _FLOAT_FUNCTIONS = {sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.log: math.log, sympy.Abs: abs}
 
 
@@ -112,6 +115,30 @@ def to_float(x) -> float:
     return float(sympy.N(x, 17))  # constants such as pi and anything rarer
 
 
+def rounded_float(x, places: int) -> float:
+    """x as a student reaches it who rounds every intermediate result to `places` decimals: each
+    given number and each operation's result is rounded before it is used again. Rounding at
+    every node of the exact form rounds at least as often as any worked solution does."""
+    def rounded(value: float) -> float:
+        # a small non-zero value (an epsilon, a tiny gradient) is kept, not rounded to 0
+        return round(value, places) if round(value, places) or not value else value
+
+    if x.is_Rational:
+        return rounded(int(x.p) / int(x.q))
+    if x.is_Pow and x.exp.is_Integer:  # a power or a division: the exponent is exact, not a result
+        return rounded(rounded_float(x.base, places) ** int(x.exp))
+    args = [rounded_float(a, places) for a in x.args]
+    if x.is_Add:
+        return rounded(math.fsum(args))
+    if x.is_Mul:
+        return rounded(math.prod(args))
+    if x.is_Pow:
+        return rounded(args[0] ** args[1])
+    if x.func in _FLOAT_FUNCTIONS:
+        return rounded(_FLOAT_FUNCTIONS[x.func](*args))
+    return rounded(to_float(x))
+
+
 def to_number(x):
     """A JSON number for one exact scalar: int when integral, else float."""
     if x.is_Integer:
@@ -124,7 +151,7 @@ def to_numbers(value):
     return value if isinstance(value, str) else _json_map(to_number, value)
 
 
-def decimal(x, places: int = 4) -> str:
+def decimal(x, places: int = PLACES) -> str:
     """Display string for one scalar: exact when it terminates within `places` decimals, else
     rounded to `places` decimal places (never significant figures: "0.0080", not "0.008033")."""
     if x.is_Integer:

@@ -10,11 +10,12 @@ A generator declares `params` and implements four steps:
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import ClassVar
 
 from qbank.errors import BadParam, IllPosed
-from qbank.exact import from_text, scalars, to_float, to_text
-from qbank.model import Answer, Rendered, Variant
+from qbank.exact import PLACES, from_text, scalars, to_float, to_text
+from qbank.model import Answer, Part, Rendered, Variant
 from qbank.params import REQUIRED, Param
 from qbank.seeding import variant_rng
 
@@ -205,7 +206,19 @@ def params_of(gen: Generator, variant: Variant) -> dict:
 
 
 def render_variant(gen: Generator, variant: Variant) -> Rendered:
-    return gen.render(params_of(gen, variant), variant.answers)
+    rendered = gen.render(params_of(gen, variant), variant.answers)
+    return replace(rendered, parts=tuple(with_precision(gen, part, variant.answers) for part in rendered.parts))
+
+
+def with_precision(gen: Generator, part: Part, answers: dict[str, Answer]) -> Part:
+    """One precision rule: a part whose answers are not exact within PLACES decimals asks for
+    PLACES decimal places in a calculator question, and for the exact value otherwise; the
+    prompt says which."""
+    if part.decimals is not None or all(answers[name].tolerance == 0 for name in part.answers):
+        return part
+    if gen.calculator:
+        return replace(part, decimals=PLACES, prompt=part.prompt + f" Give {PLACES} decimal places.")
+    return replace(part, prompt=part.prompt + " Give the exact value.")
 
 
 def _complete(gen: Generator, params: dict) -> dict:

@@ -98,7 +98,7 @@ def _question(doc, question: Question, solutions: bool):
         if solutions:
             for answer in answers:
                 doc.append(NoEscape(r"\par\smallskip\textbf{Answer:} "))
-                doc.append(generated(_answer_tex(answer)))
+                doc.append(generated(_answer_tex(answer, part.decimals)))
         else:
             doc.append(NoEscape(rf"\par\vspace{{{_space(answers):.1f}cm}}"))
     doc.append(NoEscape(r"\end{enumerate}"))
@@ -112,15 +112,12 @@ def _points(points: int) -> str:
     return f"{points} point{'' if points == 1 else 's'}"
 
 
-# An exact form longer than this (nested exp/tanh) helps nobody grading by hand: the
-# key shows its decimals and the manifest keeps it.
-LONGEST_EXACT = 400
-
-
-def _answer_tex(answer: Answer) -> str:
+def _answer_tex(answer: Answer, decimals: int | None) -> str:
+    """A part that asks for decimals is keyed by its decimals; one that asks for the exact value
+    by the exact value, with its decimals beside it when they are not the same number."""
+    if decimals is not None:
+        return rf"$\approx {decimal_latex(answer.exact)}$ \quad ({decimals} decimal places)"
     exact = answer.latex
-    if len(exact) > LONGEST_EXACT:
-        return r"$\approx " + decimal_latex(answer.exact) + r"$ \quad (exact form in \texttt{manifest.json})"
     shown = "$" + exact + "$"
     if is_matrix(answer.exact):
         shown = r"\[" + exact + r"\]"

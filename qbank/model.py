@@ -14,9 +14,10 @@ from qbank import exact
 class Answer:
     """One exact answer with its displays and grading rule.
 
-    tolerance is 0 when the decimal display is the exact value, else half a unit
-    of the last displayed digit (absolute), so a student who writes the displayed
-    decimal is always inside it.
+    tolerance is 0 when the decimal display is the exact value. Otherwise it is absolute
+    and accepts both the correctly rounded value (half a unit of the last place) and the
+    value a student reaches by rounding every intermediate result to the same places,
+    and nothing further off.
     """
 
     exact: object
@@ -40,13 +41,17 @@ def _decimal_text(value) -> str:
 def _tolerance(value) -> float:
     worst = 0.0
     for x in exact.scalars(value):
-        shown = exact.decimal(x)
+        shown = exact.decimal(x, exact.PLACES)
         if sympy.Rational(Fraction(shown)) == x:
             continue
-        mantissa, _, exponent = shown.partition("e")
-        digits = len(mantissa.partition(".")[2])
-        worst = max(worst, 0.5 * 10.0 ** (int(exponent or 0) - digits))
-    return worst
+        half_unit = 0.5 * 10.0 ** -exact.PLACES
+        try:
+            drift = abs(round(exact.rounded_float(x, exact.PLACES), exact.PLACES) - exact.to_float(x))
+        except (ZeroDivisionError, OverflowError, ValueError):
+            drift = 0.0  # rounding cancelled a difference to 0 that is then divided by: no student path
+        worst = max(worst, half_unit, drift)
+    # a hair above the worst case, so that float arithmetic never rejects a value the rule accepts
+    return worst * (1 + 1e-9) + 1e-12 if worst else 0.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Part:
     prompt: str
     answers: tuple[str, ...]
     weight: int = 1
+    decimals: int | None = None  # decimal places asked for; None: the exact value
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from qbank.exact import to_text
 from qbank.plan import Version
 from qbank.spec import ExamSpec
 
-KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "exact", "decimal", "tolerance", "points")
+KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "exact", "decimal", "asked", "tolerance",
+               "points")
 
 
 def answer_key_csv(versions: list[Version]) -> str:
@@ -25,9 +26,15 @@ def answer_key_csv(versions: list[Version]) -> str:
                 for i, name in enumerate(part.answers):
                     answer = q.variant.answers[name]
                     writer.writerow((version.code, version.student.id if version.student else "", q.number, letter,
-                                     name, _flat(to_text(answer.exact)), answer.decimal, answer.tolerance,
+                                     name, _flat(to_text(answer.exact)), answer.decimal, _asked(part),
+                                     answer.tolerance,
                                      points if i == 0 else ""))
     return out.getvalue()
+
+
+def _asked(part) -> str:
+    """What the part asks for, which is what the tolerance grades."""
+    return "exact" if part.decimals is None else f"{part.decimals} decimals"
 
 
 def _flat(value) -> str:

@@ -38,6 +38,8 @@ def test_hidden_size_from_the_count_rebuilds_an_lstm_with_that_count():
         if hidden > 1:  # and one less would not do: the count grows with H
             smaller = recurrent_count(nn.LSTM, {"input_size": p["input_size"], "hidden_size": hidden - 1}, vectors)
             assert smaller < p["total"], seed
+        lstm = nn.LSTM(p["input_size"], hidden, device="meta")
+        assert answers["input_weights"].exact == lstm.weight_ih_l0.numel(), seed
 
 
 def test_lstm_gate_answers_reproduce_torch_lstm_cell():
