@@ -189,7 +189,7 @@ class UnknownKernel(Generator):
         image = d.value("image", lambda: d.integers(d.form_choice("image_shape", ((3, 5), (4, 4), (3, 4))), -5, 5))
         names = unknowns(kernel)
         out = output_shape(shape(image), shape(kernel), stride, 0)
-        truth = {n: sympy.Rational(d.integer(-9, 9), d.pick((1, 1, 2))) for n in names}
+        truth = {n: sympy.Rational(d.integer(-12, 12), d.pick((1, 1, 2))) for n in names}
         values = correlate(image, tuple(tuple(truth.get(x, x) for x in row) for row in kernel), stride, out) \
             if min(out) > 0 else ()
         cells = [(i, j) for i in range(out[0]) for j in range(out[1])]
@@ -207,6 +207,9 @@ class UnknownKernel(Generator):
         return tuple(tuple(entries[r * size:(r + 1) * size]) for r in range(size))
 
     def check(self, p):
+        for k, row in enumerate(p["known_outputs"], 1):
+            if len(row) != 3:
+                raise IllPosed("known_outputs", f"entry {k} has {len(row)} numbers; give [row, column, value]")
         names = unknowns(p["kernel"])
         if not names:
             raise IllPosed("kernel", 'has no unknown entries; name them, e.g. "x"')
@@ -276,7 +279,8 @@ class Pool(Generator):
     def sample(self, d):
         mode = d.form_choice("mode", ("max", "avg"))
         size = d.form("size", lambda: 2 if d.chance(0.7) else 3)
-        stride = d.form("stride", lambda: d.pick((size, size - 1)))  # the usual tiling, or overlapping windows
+        # the usual tiling, or overlapping windows (a pinned 1x1 window can only tile)
+        stride = d.form("stride", lambda: d.pick((size, size - 1) if size > 1 else (1,)))
         image = d.value("input", lambda: self._input(d, mode, d.form("side", lambda: self._side(d, size, stride))))
         out = output_shape(shape(image), (size, size), stride, 0)
         upstream = d.value("upstream", lambda: d.integers(out, -2, 3, exclude=(0,)) if min(out) > 0 else ones_like_output(out))
@@ -360,6 +364,10 @@ class Pool(Generator):
         return Rendered(statement, parts, solution)
 
 
+# The largest matrix M the matrix question asks for: one a student writes out and a page holds.
+MATRIX_ROWS, MATRIX_COLUMNS = 8, 16
+
+
 def transposed_length(p) -> int:
     return ((p["input_length"] - 1) * p["stride"] - 2 * p["padding"] + p["dilation"] * (p["kernel"] - 1)
             + p["output_padding"] + 1)
@@ -384,7 +392,10 @@ class Transposed(Generator):
 
     @staticmethod
     def _draw(d):
-        matrix = d.form("matrix", lambda: d.chance(0.5)) if "kernel_values" not in d.pins else d.pins["kernel_values"] is not None
+        if "kernel_values" in d.pins:
+            matrix = d.pins["kernel_values"] is not None
+        else:  # a pinned long signal gets the length question only
+            matrix = d.form("matrix", lambda: d.chance(0.5)) and d.pins.get("input_length", 1) <= MATRIX_ROWS
         if matrix:  # the matrix's shape is form; only the kernel's values vary (never 0: a zero tap is a free entry)
             kernel, stride = d.form_int("kernel", 3, 4), d.form_int("stride", 1, 3)
             input_length = d.form_int("input_length", 2, 4)
@@ -408,6 +419,10 @@ class Transposed(Generator):
                 raise IllPosed("kernel_values", f"needs {p['kernel']} values, one per kernel tap")
             if p["output_padding"] >= p["stride"]:
                 raise IllPosed("output_padding", "must be smaller than the stride for the matrix question")
+            if p["input_length"] > MATRIX_ROWS or transposed_length(p) > MATRIX_COLUMNS:
+                raise IllPosed("input_length", f"the matrix question needs at most {MATRIX_ROWS} inputs and "
+                                               f"{MATRIX_COLUMNS} outputs, not {p['input_length']} and "
+                                               f"{transposed_length(p)}; use a shorter signal or no kernel_values")
 
     def solve(self, p):
         length = transposed_length(p)

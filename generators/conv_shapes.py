@@ -223,13 +223,13 @@ class NetworkSummary(Generator):
         layers = []
         paddings = d.form("paddings", lambda: tuple(d.pick(("valid", "same")) for _ in range(d.integer(2, 3))))
         for padding in paddings:
-            layers.append({"type": "conv", "filters": d.pick((8, 16, 32, 64)), "kernel": d.pick((3, 5)),
+            layers.append({"type": "conv", "filters": d.pick((4, 6, 8, 12, 16, 24, 32, 48, 64)), "kernel": d.pick((3, 5)),
                            "stride": 1, "padding": padding})
             layers.append({"type": "pool", "size": 2, "stride": None})
         layers.append({"type": "flatten"})
         if d.form("hidden_dense", lambda: d.chance(0.6)):
-            layers.append({"type": "dense", "units": d.pick((16, 32, 64, 128))})
-        layers.append({"type": "dense", "units": d.pick((1, 2, 10))})
+            layers.append({"type": "dense", "units": d.pick((16, 20, 32, 50, 64, 100, 128))})
+        layers.append({"type": "dense", "units": d.pick((1, 2, 3, 5, 10))})
         return tuple(layers)
 
     def check(self, p):

@@ -67,7 +67,7 @@ class SkipConnection(Generator):
         x = d.int("x", -12, 12, exclude=(0,))
         # a pinned x = 0 leaves no weight with the wanted sign: any weight, and check() names x
         w1 = d.value("w1", lambda: d.pick([w for w in range(-6, 7) if w * x > 0] or [1]))
-        return {"x": x, "w1": w1, "w2": d.int("w2", -6, 6, exclude=(0, 1)), "skip": skip}
+        return {"x": x, "w1": w1, "w2": d.int("w2", -8, 8, exclude=(0, 1)), "skip": skip}
 
     def check(self, p):
         if p["w1"] * p["x"] == 0:

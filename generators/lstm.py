@@ -8,46 +8,65 @@ from qbank.errors import IllPosed
 from qbank.exact import decimal, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Choice, Num, Table, Vector
+from qbank.params import Choice, Int, Num, Table, Vector
 from qbank.tex import approx
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
 
 
+# The six equations of the cell, displayed numbered in the order `layout` gives.
+EQUATIONS = ("g1", "g2", "g3", "candidate", "cell", "hidden")
+
+
 class Gates(Generator):
     id = "lstm.gates"
     title = "LSTM: identify the forget, input and output gates"
     topics = ("rnn", "lstm")
-    params = {"order": Vector(Choice(*GATES), 3, 3)}
+    version = 2
+    # order: which gate each of g_1, g_2, g_3 is; layout: the displayed number of each equation in
+    # EQUATIONS, so that neighbours' keys differ (3! gate orders alone give 6 keys for a whole room)
+    params = {"order": Vector(Choice(*GATES), 3, 3), "layout": Vector(Int(1, 6), 6, 6)}
 
     def sample(self, d):
-        return {"order": d.value("order", lambda: tuple(GATES[int(i)] for i in d.rng.permutation(3)))}
+        return {"order": d.value("order", lambda: tuple(GATES[int(i)] for i in d.rng.permutation(3))),
+                "layout": d.value("layout", lambda: tuple(int(i) + 1 for i in d.rng.permutation(6)))}
 
     def check(self, p):
         if sorted(p["order"]) != sorted(GATES):
             raise IllPosed("order", f"must name each of {', '.join(GATES)} once, not {list(p['order'])}")
+        if sorted(p["layout"]) != list(range(1, 7)):
+            raise IllPosed("layout", f"must number the 6 equations 1 to 6, each once, not {list(p['layout'])}")
 
     def solve(self, p):
-        return {gate: sympy.Integer(p["order"].index(gate) + 1) for gate in GATES} | {"cell": CELL_STATE}
+        number = dict(zip(EQUATIONS, p["layout"]))
+        gates = {gate: p["order"].index(gate) + 1 for gate in GATES}
+        return ({gate: sympy.Integer(k) for gate, k in gates.items()}
+                | {f"{gate}_equation": sympy.Integer(number[f"g{k}"]) for gate, k in gates.items()}
+                | {"cell": CELL_STATE, "cell_equation": sympy.Integer(number["cell"])})
 
     def render(self, p, answers):
         k = {gate: p["order"].index(gate) + 1 for gate in GATES}
-        gates = r" \\ ".join(rf"g_{n} &= \sigma(W_{n} x_t + U_{n} h_{{t-1}} + b_{n})" for n in (1, 2, 3))
+        text = {f"g{n}": rf"g_{n} &= \sigma(W_{n} x_t + U_{n} h_{{t-1}} + b_{n})" for n in (1, 2, 3)} | {
+            "candidate": r"\tilde c_t &= \tanh(W_c x_t + U_c h_{t-1} + b_c)",
+            "cell": rf"c_t &= g_{k['forget']} \odot c_{{t-1}} + g_{k['input']} \odot \tilde c_t",
+            "hidden": rf"h_t &= g_{k['output']} \odot \tanh(c_t)"}
+        shown = sorted(zip(p["layout"], EQUATIONS))
         statement = (
-            r"An LSTM cell computes, with $\sigma$ the logistic sigmoid and $\odot$ the element-wise product,"
-            r"\begin{align*}" + gates
-            + r" \\ \tilde c_t &= \tanh(W_c x_t + U_c h_{t-1} + b_c) \\ "
-            + rf"c_t &= g_{k['forget']} \odot c_{{t-1}} + g_{k['input']} \odot \tilde c_t \\ "
-            + rf"h_t &= g_{k['output']} \odot \tanh(c_t)" + r"\end{align*}")
-        parts = (Part("Which of $g_1, g_2, g_3$ is the forget gate?", ("forget",)),
-                 Part("Which is the input (update) gate?", ("input",)),
-                 Part("Which is the output gate?", ("output",)),
-                 Part("What does $c_t$ hold?", ("cell",)))
+            r"An LSTM cell computes, with $\sigma$ the logistic sigmoid and $\odot$ the element-wise product, "
+            r"these six equations (numbered on the right, in no particular order):"
+            r"\begin{align*}" + r" \\ ".join(rf"{text[key]} \tag{{{n}}}" for n, key in shown) + r"\end{align*}")
+        parts = (Part("Which of $g_1, g_2, g_3$ is the forget gate, and which equation computes it?",
+                      ("forget", "forget_equation")),
+                 Part("Which is the input (update) gate, and which equation computes it?", ("input", "input_equation")),
+                 Part("Which is the output gate, and which equation computes it?", ("output", "output_equation")),
+                 Part("What does $c_t$ hold, and which equation updates it?", ("cell", "cell_equation")))
         solution = (
-            rf"The forget gate scales the old cell state $c_{{t-1}}$: $g_{answers['forget'].latex}$. The input gate scales "
-            rf"the new candidate $\tilde c_t$: $g_{answers['input'].latex}$. The output gate scales what the cell shows "
-            rf"as $h_t$: $g_{answers['output'].latex}$. $c_t$ is {CELL_STATE}: ${answers['cell'].latex}$.")
+            rf"The forget gate scales the old cell state $c_{{t-1}}$: $g_{answers['forget'].latex}$, computed by "
+            rf"equation ({answers['forget_equation'].latex}). The input gate scales the new candidate $\tilde c_t$: "
+            rf"$g_{answers['input'].latex}$, equation ({answers['input_equation'].latex}). The output gate scales what "
+            rf"the cell shows as $h_t$: $g_{answers['output'].latex}$, equation ({answers['output_equation'].latex}). "
+            rf"$c_t$ is {CELL_STATE}: ${answers['cell'].latex}$, updated by equation ({answers['cell_equation'].latex}).")
         return Rendered(statement, parts, solution)
 
 

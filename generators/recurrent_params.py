@@ -204,16 +204,21 @@ class HiddenFromParams(Generator):
         vectors = 1 if p["convention"] == "keras" else 2
         return H, sympy.expand(layer_count(4, p["input_size"], H, vectors) / 4) - sympy.Rational(p["total"], 4)
 
+    def _roots(self, p):
+        """Both roots of H^2 + (D + b) H - total/4 = 0 by the quadratic formula: exact and fast for
+        any total (sympy.solve takes seconds on large pinned counts)."""
+        linear = p["input_size"] + (1 if p["convention"] == "keras" else 2)
+        root = sympy.sqrt(sympy.Integer(linear * linear + p["total"]))
+        return ((-linear + root) / 2, (-linear - root) / 2)
+
     def check(self, p):
-        H, equation = self._quadratic(p)
-        root = max(sympy.solve(equation, H))  # the roots multiply to -total/4 < 0: exactly one is positive
+        root = max(self._roots(p))  # the roots multiply to -total/4 < 0: exactly one is positive
         if not root.is_Integer:
             raise IllPosed("total", f"no whole hidden size gives {p['total']} parameters "
                                     f"(the positive root is {root}); check the count and the convention")
 
     def solve(self, p):
-        H, equation = self._quadratic(p)
-        hidden = max(sympy.solve(equation, H))
+        hidden = max(self._roots(p))
         return {"hidden_size": hidden, "input_weights": 4 * p["input_size"] * hidden}
 
     def render(self, p, answers):
@@ -231,7 +236,7 @@ class HiddenFromParams(Generator):
             rf"The count is $4\,(D H + H^2 + {b if b > 1 else ''}H) = {N}$ with $D = {D}$; dividing by 4: "
             rf"${sympy.latex(equation)} = 0$. The roots multiply to a negative number, so exactly one is positive: "
             rf"$H = {answers['hidden_size'].latex}$ (the other root is "
-            rf"${sympy.latex(min(sympy.solve(equation, H)))}$). The input weights are the 4 gates' "
+            rf"${sympy.latex(min(self._roots(p)))}$). The input weights are the 4 gates' "
             rf"$H \times D$ matrices: $4 \cdot {D} \cdot {answers['hidden_size'].latex} = {answers['input_weights'].latex}$.")
         parts = (Part("What is its hidden size $H$?", ("hidden_size",), 2),
                  Part("How many of its parameters are input weights (the matrices applied to $x_t$)?", ("input_weights",), 1))

@@ -48,9 +48,9 @@ class ReluDerivatives(Generator):
     def sample(self, d):
         for _ in range(200):
             p = {
-                "V": d.int("V", -3, 3, exclude=(0,)), "W": d.int("W", -3, 3, exclude=(0,)),
-                "h0": d.int("h0", -3, 3),
-                "x": d.value("x", lambda: d.integers(d.form_int("steps", 2, 3), -4, 4)),
+                "V": d.int("V", -4, 4, exclude=(0,)), "W": d.int("W", -4, 4, exclude=(0,)),
+                "h0": d.int("h0", -4, 4),
+                "x": d.value("x", lambda: d.integers(d.form_int("steps", 2, 3), -5, 5)),
                 "relu_grad_at_zero": d.form_choice("relu_grad_at_zero", (0, 1)),
             }
             if self._hand_solvable(p):
@@ -62,6 +62,11 @@ class ReluDerivatives(Generator):
         steps = unroll({k: sympy.sympify(v) for k, v in p.items()})
         return (all(s["z"] != 0 for s in steps) and steps[-1]["z"] > 0
                 and all(abs(v) <= self.max_abs for v in scalars(list(self.solve_steps(steps).values()))))
+
+    def degenerate(self, p, answers):
+        if answers["dhT_dV"].exact == 0:
+            return "dh_T/dV = 0: no path through the recurrence is alive, so V never matters"
+        return None
 
     def solve(self, p):
         return self.solve_steps(unroll(p))
@@ -125,8 +130,8 @@ class LinearBptt(Generator):
     max_abs = 500
 
     def sample(self, d):
-        return {"w": d.int("w", -2, 2, exclude=(0,)), "u": d.value("u", lambda: d.integers(d.form_int("steps", 2, 3), -3, 3)),
-                "h0": d.int("h0", -2, 2)}
+        return {"w": d.int("w", -3, 3, exclude=(0,)), "u": d.value("u", lambda: d.integers(d.form_int("steps", 2, 3), -9, 9)),
+                "h0": d.int("h0", -4, 4)}
 
     @staticmethod
     def edges(p):

@@ -159,14 +159,25 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
         last = attempt == MAX_ATTEMPTS - 1
         try:
             gen.check(params)
-        except IllPosed:
+        except IllPosed as exc:
             if not draw.drew or last:
-                raise
+                raise _blamed_on_pins(exc, pinned) from None
             continue
         variant = _solved(gen, seed, params, draw.chosen_form)
         if not draw.drew or last or rejection(gen, params, variant.answers) is None:
             return variant
     raise AssertionError("unreachable")
+
+
+def _blamed_on_pins(exc: IllPosed, pinned: dict) -> IllPosed:
+    """A conflict the user can only fix through a pin names a pinned parameter, never a drawn one."""
+    root = exc.param.split("[")[0].split(".")[0]
+    if root in pinned or not pinned:
+        return exc
+    names = sorted(pinned)
+    reason = str(exc).removeprefix(f"parameter '{exc.param}': ")
+    return IllPosed(names[0], f"no drawn {exc.param} fits the pinned {', '.join(names)} ({reason}); "
+                              f"pin {exc.param} too, or change the pin")
 
 
 def rejection(gen: Generator, params: dict, answers: dict[str, Answer]) -> str | None:

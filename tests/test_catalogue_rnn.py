@@ -4,6 +4,9 @@ import pytest
 import sympy
 from test_catalogue import answers
 
+from qbank import registry
+from qbank.generator import make_variant, render_variant
+
 R = sympy.Rational
 
 
@@ -38,6 +41,23 @@ def test_lstm_gates_are_read_from_where_they_act():
     got = answers("lstm.gates", order=["output", "forget", "input"])
     assert (got["forget"], got["input"], got["output"]) == (2, 3, 1)
     assert "cell state" in got["cell"]
+
+
+def test_lstm_gate_equations_are_found_by_their_printed_numbers():
+    # order: g_1 is the output gate, g_2 the forget gate, g_3 the input gate; layout numbers the
+    # equations g1, g2, g3, candidate, cell, hidden as 6, 2, 4, 1, 5, 3
+    gen = registry.get("lstm.gates")
+    variant = make_variant(gen, 0, {"order": ["output", "forget", "input"], "layout": [6, 2, 4, 1, 5, 3]})
+    body = render_variant(gen, variant).statement.split(r"\begin{align*}")[1].split(r"\end{align*}")[0]
+    lines = {}
+    for line in body.split(r" \\ "):
+        equation, tag = line.rsplit(r"\tag{", 1)
+        lines[int(tag.rstrip("}"))] = equation.strip()
+    got = {name: int(a.exact) for name, a in variant.answers.items() if name.endswith("_equation")}
+    assert lines[got["forget_equation"]].startswith("g_2 &=")
+    assert lines[got["input_equation"]].startswith("g_3 &=")
+    assert lines[got["output_equation"]].startswith("g_1 &=")
+    assert lines[got["cell_equation"]].startswith(r"c_t &= g_2 \odot c_{t-1} + g_3")
 
 
 def test_catalogue_rnn_forward_all_weights_0_2():
