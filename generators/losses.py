@@ -72,7 +72,7 @@ class BinaryCrossEntropy(Generator):
     calculator = True  # exp and log to 4 decimals
 
     def sample(self, d):
-        return {"z": d.value("z", lambda: R(d.integer(-600, 600), 100)), "y": d.choice("y", (0, 1))}  # two decimals
+        return {"z": d.value("z", lambda: R(d.integer(-300, 300), 100)), "y": d.choice("y", (0, 1))}  # two decimals; |z| <= 3 keeps 1 - a away from 0
 
     def solve(self, p):
         a = sigmoid(p["z"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal, decimal_latex, sigmoid
+from qbank.exact import decimal, decimal_latex, sigmoid, to_float
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Num, Vector
@@ -136,6 +136,17 @@ class MomentumStep(Generator):
         return Rendered(statement, parts, solution)
 
 
+def first_step(p, g, scale1, scale2):
+    """Adam's first update lr m_hat/(sqrt(v_hat) + eps) with m = (1 - beta1) g, v = (1 - beta2) g^2,
+    written as lr a sign(g)/(c + eps/|g|): the same exact value, in the form a student works it
+    (m/sqrt(v) is a ratio of constants; g cancels), so the key's rounding bound stays honest."""
+    if g == 0:
+        return sympy.Integer(0)
+    sign = 1 if to_float(g) > 0 else -1
+    a, c = (1 - p["beta1"]) / scale1, sympy.sqrt((1 - p["beta2"]) / scale2)
+    return p["lr"] * a * sign / (c + p["eps"] / (sign * g))
+
+
 class AdamStep(Generator):
     id = "optim.adam_step"
     title = "Adam on a sigmoid neuron with binary cross-entropy"
@@ -160,10 +171,14 @@ class AdamStep(Generator):
     def check(self, p):
         if p["x"] == 0:
             raise IllPosed("x", "with x = 0 the weight never moves; give a non-zero input")
+        if abs(p["w"] * p["x"] + p["b"]) > 30:
+            raise IllPosed("w", f"w x + b = {p['w'] * p['x'] + p['b']} saturates the sigmoid (y_hat is 0 or 1 to 13 "
+                                "decimals); choose w, x and b with |w x + b| <= 30")
 
     def degenerate(self, p, answers):
-        if sigmoid(p["w"] * p["x"] + p["b"]) == p["y"]:
-            return "the neuron already predicts y: the gradient is 0 and nothing moves"
+        error = abs(to_float(sigmoid(p["w"] * p["x"] + p["b"])) - p["y"])
+        if error < 0.05:
+            return "the neuron (almost) predicts y: a gradient that small is lost in 4-decimal working"
         return None
 
     @staticmethod
@@ -178,8 +193,11 @@ class AdamStep(Generator):
             v = tuple(p["beta2"] * vi + (1 - p["beta2"]) * gi ** 2 for vi, gi in zip(v, g))
             scale1 = 1 - p["beta1"] ** t if p["bias_correction"] else 1
             scale2 = 1 - p["beta2"] ** t if p["bias_correction"] else 1
-            w, b = (theta - p["lr"] * (mi / scale1) / (sympy.sqrt(vi / scale2) + p["eps"])
-                    for theta, mi, vi in zip((w, b), m, v))
+            if t == 1:
+                w, b = (theta - first_step(p, gi, scale1, scale2) for theta, gi in zip((w, b), g))
+            else:
+                w, b = (theta - p["lr"] * (mi / scale1) / (sympy.sqrt(vi / scale2) + p["eps"])
+                        for theta, mi, vi in zip((w, b), m, v))
             steps.append((y_hat, g, w, b))
         return steps
 

@@ -99,9 +99,16 @@ _FLOAT_FUNCTIONS = {sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.log: math.
 def to_float(x) -> float:
     """The double nearest an exact scalar, fast for nested exp/tanh trees
     (sympy's evalf takes ~10 ms on an LSTM step; this takes microseconds)."""
+    try:
+        return _fast_float(x)
+    except OverflowError:  # exp(10000) inside a sigmoid: sympy's arbitrary precision handles it
+        return float(sympy.N(x, 17))
+
+
+def _fast_float(x) -> float:
     if x.is_Rational:
         return int(x.p) / int(x.q)
-    args = [to_float(a) for a in x.args] if x.args else []
+    args = [_fast_float(a) for a in x.args] if x.args else []
     if x.is_Add:
         return math.fsum(args)
     if x.is_Mul:
@@ -115,28 +122,48 @@ def to_float(x) -> float:
     return float(sympy.N(x, 17))  # constants such as pi and anything rarer
 
 
-def rounded_float(x, places: int) -> float:
-    """x as a student reaches it who rounds every intermediate result to `places` decimals: each
-    given number and each operation's result is rounded before it is used again. Rounding at
-    every node of the exact form rounds at least as often as any worked solution does."""
-    def rounded(value: float) -> float:
-        # a small non-zero value (an epsilon, a tiny gradient) is kept, not rounded to 0
-        return round(value, places) if round(value, places) or not value else value
+def rounding_error(x, places: int) -> float:
+    """A first-order bound on how far a student lands from x who rounds every intermediate result
+    (every node of the exact form: each sum, product, reciprocal, power and function value) to
+    `places` decimals; a small value keeps 3 significant digits instead of being rounded away
+    (a second moment of 0.0000605 is not 0.0001)."""
+    def rounding(value: float) -> float:
+        if not value or not math.isfinite(value):
+            return 0.0
+        digits = max(places, 2 - math.floor(math.log10(abs(value))))  # 3 significant digits at least
+        return 0.5 * 10.0 ** -digits
 
-    if x.is_Rational:
-        return rounded(int(x.p) / int(x.q))
-    if x.is_Pow and x.exp.is_Integer:  # a power or a division: the exponent is exact, not a result
-        return rounded(rounded_float(x.base, places) ** int(x.exp))
-    args = [rounded_float(a, places) for a in x.args]
-    if x.is_Add:
-        return rounded(math.fsum(args))
-    if x.is_Mul:
-        return rounded(math.prod(args))
-    if x.is_Pow:
-        return rounded(args[0] ** args[1])
-    if x.func in _FLOAT_FUNCTIONS:
-        return rounded(_FLOAT_FUNCTIONS[x.func](*args))
-    return rounded(to_float(x))
+    def bound(y) -> tuple[float, float]:
+        """(value, error bound) of a node."""
+        if y.is_Rational:
+            value = int(y.p) / int(y.q)
+            exact_in_places = (Fraction(int(y.p), int(y.q)) * 10**places).denominator == 1
+            return value, 0.0 if exact_in_places else rounding(value)
+        parts = [bound(a) for a in y.args]
+        values = [v for v, _ in parts]
+        value = to_float(y)
+        if y.is_Add:
+            spread = sum(e for _, e in parts)
+        elif y.is_Mul:
+            spread = sum(e * abs(math.prod(values[:i] + values[i + 1:])) for i, (_, e) in enumerate(parts))
+        elif y.is_Pow:
+            (base, e_base), (power, e_power) = parts
+            spread = abs(power * base ** (power - 1)) * e_base + abs(value * math.log(abs(base))) * e_power \
+                if base else e_base
+        elif y.func is sympy.exp:
+            spread = value * parts[0][1]
+        elif y.func is sympy.tanh:
+            spread = (1 - value * value) * parts[0][1]
+        elif y.func is sympy.log:
+            spread = parts[0][1] / abs(values[0])
+        else:
+            spread = 0.0  # constants (pi, E) are read off a calculator in full
+        return value, spread + rounding(value)
+
+    try:
+        return bound(x)[1]
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return 0.0
 
 
 def to_number(x):

@@ -15,9 +15,9 @@ class Answer:
     """One exact answer with its displays and grading rule.
 
     tolerance is 0 when the decimal display is the exact value. Otherwise it is absolute
-    and accepts both the correctly rounded value (half a unit of the last place) and the
-    value a student reaches by rounding every intermediate result to the same places,
-    and nothing further off.
+    and accepts both the correctly rounded value and the value a student reaches by
+    rounding every intermediate result to the same places: one unit of the last place, or
+    the drift of that stepwise rounding where it is larger; nothing further off.
     """
 
     exact: object
@@ -44,12 +44,9 @@ def _tolerance(value) -> float:
         shown = exact.decimal(x, exact.PLACES)
         if sympy.Rational(Fraction(shown)) == x:
             continue
-        half_unit = 0.5 * 10.0 ** -exact.PLACES
-        try:
-            drift = abs(round(exact.rounded_float(x, exact.PLACES), exact.PLACES) - exact.to_float(x))
-        except (ZeroDivisionError, OverflowError, ValueError):
-            drift = 0.0  # rounding cancelled a difference to 0 that is then divided by: no student path
-        worst = max(worst, half_unit, drift)
+        # one unit of the last place at least: the correctly rounded value, and a last digit that
+        # a student's rounded intermediate results move by one; more where the working loses more
+        worst = max(worst, 10.0 ** -exact.PLACES, exact.rounding_error(x, exact.PLACES) + 0.5 * 10.0 ** -exact.PLACES)
     # a hair above the worst case, so that float arithmetic never rejects a value the rule accepts
     return worst * (1 + 1e-9) + 1e-12 if worst else 0.0
 
