@@ -12,8 +12,61 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=10
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-# Oracle sweeps: how many sampled variants each generator is checked on against PyTorch.
+# Oracle sweeps: how many sampled variants each generator is checked on against PyTorch, and how
+# many more with pins drawn within the declared ranges (those qbank answers rather than rejects).
 ORACLE_VARIANTS = int(os.environ.get("QBANK_ORACLE_VARIANTS", "300"))
+ORACLE_PINNED = int(os.environ.get("QBANK_ORACLE_PINNED", "100"))
+
+
+def random_pin(decl, rng):
+    """A value a user might pin for one scalar parameter: a range edge, an integer, an integral
+    float (2.0) or, for rationals, a fraction string; None for a parameter that is not scalar."""
+    from fractions import Fraction
+
+    from qbank.params import Bool, Choice, Int, Num
+
+    if isinstance(decl, Bool):
+        return bool(rng.integers(2))
+    if isinstance(decl, Choice):
+        return decl.options[int(rng.integers(len(decl.options)))]
+    if not isinstance(decl, (Int, Num)):
+        return None
+    lo = Fraction(-10 if decl.lo is None else decl.lo)
+    hi = Fraction(10 if decl.hi is None else decl.hi)
+    near_lo = min(hi, lo + 8)  # most pins sit near the low edge, where sizes stay small
+    kind = int(rng.integers(4))
+    if kind == 0:
+        return int(lo) if lo.denominator == 1 else str(lo)
+    whole = int(rng.integers(int(-(-lo // 1)), int(near_lo // 1) + 1)) if near_lo >= -(-lo // 1) else None
+    if kind == 1 and whole is not None:
+        return whole
+    if kind == 2 and whole is not None:
+        return float(whole)
+    if isinstance(decl, Num) and not isinstance(decl, Int):
+        value = lo + (near_lo - lo) * Fraction(int(rng.integers(0, 9)), 8)
+        return str(value)
+    return int(lo) if lo.denominator == 1 else str(lo)
+
+
+def pinned_variants(gen, count: int):
+    """Variants answered for random pins of one or two scalar parameters (rejected pins skipped)."""
+    import numpy as np
+
+    from qbank.errors import QbankError
+    from qbank.generator import make_variant
+
+    rng = np.random.default_rng(20261123)
+    scalar = sorted(name for name, decl in gen.params.items() if random_pin(decl, rng) is not None)
+    found, tries = [], 0
+    while scalar and len(found) < count and tries < 20 * count:
+        tries += 1
+        names = rng.choice(scalar, size=min(len(scalar), int(rng.integers(1, 3))), replace=False)
+        pins = {str(name): random_pin(gen.params[str(name)], rng) for name in names}
+        try:
+            found.append((pins, make_variant(gen, tries, pins)))
+        except QbankError:
+            continue
+    return found
 
 
 def run_qbank(*args, cwd=None, env=None):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from conftest import ORACLE_VARIANTS  # noqa: E402
+from conftest import ORACLE_PINNED, ORACLE_VARIANTS, pinned_variants  # noqa: E402
 
 from qbank import registry  # noqa: E402
 from qbank.generator import make_variant, params_of  # noqa: E402
@@ -38,10 +38,14 @@ def assert_close(exact, oracle, what):
 
 
 def sampled(gen_id):
+    """Sampled variants, then variants with pins drawn within the declared ranges: the oracle
+    checks what a user's pins make as well as what the sampler makes."""
     gen = registry.get(gen_id)
     for seed in range(ORACLE_VARIANTS):
         variant = make_variant(gen, seed)
         yield seed, variant.answers, params_of(gen, variant)
+    for pins, variant in pinned_variants(gen, ORACLE_PINNED):
+        yield f"pins {pins}", variant.answers, params_of(gen, variant)
 
 
 def test_conv_image_kernel_matches_torch_conv2d_and_autograd():
