@@ -34,7 +34,8 @@ def sympy_floats(value):
 def assert_close(exact, oracle, what):
     expected = torch.tensor(sympy_floats(exact), dtype=torch.float64)
     assert expected.shape == oracle.shape, f"{what}: shape {tuple(expected.shape)} != {tuple(oracle.shape)}"
-    assert torch.allclose(expected, oracle.detach(), rtol=0, atol=TOL), f"{what}: {expected} != {oracle}"
+    # absolute for the small numbers of sampled variants; relative too for a pinned run that grows large
+    assert torch.allclose(expected, oracle.detach(), rtol=1e-12, atol=TOL), f"{what}: {expected} != {oracle}"
 
 
 def sampled(gen_id):
