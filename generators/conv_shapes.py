@@ -39,7 +39,7 @@ class OutputShape(Generator):
         "dilation": Int(1, 8, default=1), "filters": Int(1, 4096),
     }
     version = 2
-    max_abs = 4096
+    max_abs = 10**8  # the output's value count C H W
 
     def sample(self, d):
         kernel_h = d.form_choice("kernel_h", (1, 3, 5, 7, 11))
@@ -71,10 +71,15 @@ class OutputShape(Generator):
                 raise IllPosed(kernel, f"the kernel spans {span} pixels, more than the padded {side} "
                                        f"{p[side] + 2 * p['padding']}")
 
-    def solve(self, p):
+    @staticmethod
+    def shape(p):
         return {"out_height": sympy.Integer(out_size(p["height"], p["kernel_h"], p["stride"], p["padding"], p["dilation"])),
                 "out_width": sympy.Integer(out_size(p["width"], p["kernel_w"], p["stride"], p["padding"], p["dilation"])),
                 "out_channels": sympy.Integer(p["filters"])}
+
+    def solve(self, p):
+        answers = self.shape(p)
+        return answers | {"out_values": answers["out_height"] * answers["out_width"] * answers["out_channels"]}
 
     def render(self, p, answers):
         exact = all(tiles(p[s], p[k], p["stride"], p["padding"], p["dilation"])
@@ -87,13 +92,15 @@ class OutputShape(Generator):
             + ("" if exact else FLOOR_NOTE))
         parts = (Part("What is the height of its output?", ("out_height",)),
                  Part("What is the width of its output?", ("out_width",)),
-                 Part("How many channels does its output have?", ("out_channels",)))
+                 Part("How many channels does its output have, and how many values does it hold in all?",
+                      ("out_channels", "out_values"), 2))
         solution = (
             r"Each spatial size is $\lfloor (n + 2P - D(K-1) - 1)/S \rfloor + 1$: height "
             rf"${size_formula(p['height'], p['kernel_h'], p['stride'], p['padding'], p['dilation'])}$, width "
             rf"${size_formula(p['width'], p['kernel_w'], p['stride'], p['padding'], p['dilation'])}$. "
             rf"Every filter makes one output channel, so there are ${answers['out_channels'].latex}$; the output is "
-            rf"${answers['out_channels'].latex}\times{answers['out_height'].latex}\times{answers['out_width'].latex}$.")
+            rf"${answers['out_channels'].latex}\times{answers['out_height'].latex}\times{answers['out_width'].latex} = "
+            rf"{answers['out_values'].latex}$ values.")
         return Rendered(statement, parts, solution)
 
 

@@ -22,8 +22,10 @@ def test_output_shape_matches_conv2d_on_a_meta_tensor():
     for seed, answers, p in sampled("conv.output_shape"):
         conv = nn.Conv2d(p["in_channels"], p["filters"], (p["kernel_h"], p["kernel_w"]), stride=p["stride"],
                          padding=p["padding"], dilation=p["dilation"], **META)
-        _, c, h, w = conv(torch.empty(1, p["in_channels"], p["height"], p["width"], **META)).shape
+        out = conv(torch.empty(1, p["in_channels"], p["height"], p["width"], **META))
+        _, c, h, w = out.shape
         assert (answers["out_channels"].exact, answers["out_height"].exact, answers["out_width"].exact) == (c, h, w), seed
+        assert answers["out_values"].exact == out.numel(), seed
 
 
 def test_params_match_conv2d_tensors():
