@@ -6,20 +6,51 @@ serialise, display and compare the same way.
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 from fractions import Fraction
 
 import sympy
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from qbank.errors import BadParam
 
-# Names an exact answer string may use; parsing sees this table only, any other
-# name becomes a Symbol (which marks a text answer).
-_PARSE_NAMES = {
-    name: getattr(sympy, name)
-    for name in ("Integer", "Rational", "Float", "Symbol", "sqrt", "exp", "log", "tanh", "pi", "E", "Abs")
-}
+# The grammar of an exact answer string (what to_text writes): integers, + - * / **, the
+# functions and constants below, parentheses. It is parsed with `ast` and built node by node:
+# never evaluated as Python, because manifests come from other people's machines.
+_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "Abs": sympy.Abs}
+_CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.Pow: operator.pow}
+# Bounds that keep a crafted string from taking memory or minutes: length, nesting, powers.
+MAX_EXACT_CHARS = 20_000
+MAX_EXACT_DEPTH = 60
+MAX_EXACT_POWER = 1_000
+
+
+class _NotExact(Exception):
+    """The string is not in the grammar of exact values (so it is a text answer)."""
+
+
+def _exact(node, depth: int = 0):
+    if depth > MAX_EXACT_DEPTH:
+        raise _NotExact
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sympy.Integer(node.value)
+    if isinstance(node, ast.Name) and node.id in _CONSTANTS:
+        return _CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _exact(node.operand, depth + 1)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _exact(node.left, depth + 1), _exact(node.right, depth + 1)
+        if isinstance(node.op, ast.Pow) and not (right.is_Rational and abs(right) <= MAX_EXACT_POWER):
+            raise _NotExact
+        return _OPERATORS[type(node.op)](left, right)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
+            and len(node.args) == 1 and not node.keywords):
+        return _FUNCTIONS[node.func.id](_exact(node.args[0], depth + 1))
+    raise _NotExact
 
 
 def sigmoid(z):
@@ -83,11 +114,13 @@ def from_text(data):
     exact numbers never contain free symbols."""
     if isinstance(data, (list, tuple)):
         return tuple(from_text(item) for item in data)
-    try:
-        value = parse_expr(data, local_dict={}, global_dict=_PARSE_NAMES, transformations=standard_transformations)
-    except (sympy.SympifyError, SyntaxError, TypeError, ValueError, AttributeError, NameError):
+    if not isinstance(data, str) or len(data) > MAX_EXACT_CHARS:
         return data
-    return data if not isinstance(value, sympy.Expr) or value.free_symbols else value
+    try:
+        value = _exact(ast.parse(data.strip(), mode="eval").body)
+    except (_NotExact, SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError):
+        return data
+    return data if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) else value  # 1/0 is no exact value
 
 
 # Decimal places of every decimal display, every part that asks for decimals and every tolerance.

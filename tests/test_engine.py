@@ -6,6 +6,7 @@ import pytest
 import sympy
 
 from qbank import exact, registry
+from qbank.exact import from_text, to_text
 from qbank.errors import QbankError
 from qbank.generator import Generator
 from qbank.model import Answer, Variant
@@ -87,3 +88,29 @@ def test_a_broken_generator_is_rejected_at_load_with_its_name(monkeypatch):
             registry.registry()
     finally:
         registry.registry.cache_clear()
+
+
+@pytest.mark.parametrize("payload", [
+    '__import__("os").system("touch {marker}")',
+    'exp.__globals__["__builtins__"]["__import__"]("os").system("touch {marker}")',
+    '().__class__.__bases__[0].__subclasses__()',
+    'Symbol("x").__class__.__init__.__globals__',
+    'exec("open(\'{marker}\', \'w\')")',
+    '2**10**10',
+    '(9**9)**(9**9)',
+    'exp(' * 500 + '1' + ')' * 500,
+    '1' * 5000,
+    '1/0',
+])
+def test_an_exact_string_is_parsed_never_run(payload, tmp_path):
+    """A manifest's exact strings are data: a crafted one is a plain text answer, quickly."""
+    marker = tmp_path / "ran"
+    text = payload.replace("{marker}", str(marker))
+    value = from_text(text)
+    assert value == text and not marker.exists()
+
+
+def test_exact_strings_of_every_kind_qbank_writes_round_trip():
+    for value in (sympy.Rational(-3, 7), 1 / (1 + sympy.exp(-sympy.Rational(1, 2))), sympy.sqrt(10) / 100,
+                  sympy.log(2) / 2 - sympy.tanh(sympy.Rational(3, 2)), sympy.Abs(sympy.pi - 4), sympy.E ** 2):
+        assert from_text(to_text(value)) == value
