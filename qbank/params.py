@@ -191,9 +191,11 @@ class Records(Param):
             raise BadParam(f"{name}.{unknown[0]}", f"unknown field; expected {', '.join(fields) or 'none'}")
         record = {"type": raw["type"]} if self.types else {}
         for key, decl in fields.items():
-            if key not in raw and decl.default is REQUIRED:
-                raise BadParam(f"{name}.{key}", "is required")
-            value = raw.get(key, decl.default)
+            value = raw.get(key)
+            if value is None:  # missing or null: the declared default, if the field has one
+                if decl.default is REQUIRED:
+                    raise BadParam(f"{name}.{key}", "is required" + (" (null given)" if key in raw else ""))
+                value = decl.default
             # a None default means "derived from the other fields" and is left for the generator
             record[key] = None if value is None else decl.parse(value, f"{name}.{key}")
         return record
