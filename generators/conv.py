@@ -444,7 +444,6 @@ class Transposed(Generator):
             rf"A 1-D transposed convolution (as \texttt{{torch.nn.ConvTranspose1d}}) with kernel size {p['kernel']}, "
             rf"stride {p['stride']}, padding {p['padding']}{extras} is applied to a signal of length {p['input_length']}.")
         parts = [Part("What is the length of its output?", ("output_length",), 1)]
-        length = answers["output_length"].exact
         solution = (
             r"$L_{\mathrm{out}} = (L_{\mathrm{in}} - 1)\,s - 2p + d\,(k - 1) + \mathrm{output\_padding} + 1 = "
             rf"({p['input_length']} - 1)\cdot{p['stride']} - 2\cdot{p['padding']} + {p['dilation']}\cdot({p['kernel']} - 1)"
