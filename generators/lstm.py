@@ -102,8 +102,7 @@ class Forward(Generator):
         """Each step's pre-activations, gates and states as short named decimals."""
         h, c, lines = p["h0"], p["c0"], []
         for t, (x, s) in enumerate(zip(p["x"], self.steps(p)), 1):
-            pre = {k: w_x * x + w_h * h + b for k, (w_x, w_h, b) in p["weights"].items()}
-            gates = ", ".join(rf"${k}_{t} = {fn}({decimal(pre[k])}) \approx {decimal(s[k])}$"
+            gates = ", ".join(rf"${k}_{t} = {fn}({decimal(s['z'][k])}) \approx {decimal(s[k])}$"
                               for k, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("o", r"\sigma"), ("g", r"\tanh")))
             lines.append(
                 rf"Step {t} ($x_{t} = {sympy.latex(x)}$, $h_{{{t - 1}}} \approx {decimal(h)}$, $c_{{{t - 1}}} \approx {decimal(c)}$): "
@@ -120,7 +119,7 @@ class Forward(Generator):
             gates = {k: sigmoid(z[k]) for k in "ifo"} | {"g": sympy.tanh(z["g"])}
             c = gates["f"] * c + gates["i"] * gates["g"]
             h = gates["o"] * sympy.tanh(c)
-            steps.append(gates | {"c": c, "h": h})
+            steps.append(gates | {"c": c, "h": h, "z": z})
         return steps
 
     def solve(self, p):

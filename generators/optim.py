@@ -35,9 +35,10 @@ def stalls(p) -> str | None:
     """A run that starts at the minimum or reaches it exactly, after which every step repeats it."""
     x = p["p0"]
     for step in range(p["steps"]):
-        if quadratic_grad(p, x) == 0:
+        gradient = quadratic_grad(p, x)
+        if gradient == 0:
             return "the run starts at the minimum" if step == 0 else f"step {step} lands on the minimum"
-        x -= p["lr"] * quadratic_grad(p, x)
+        x -= p["lr"] * gradient
     return None
 
 

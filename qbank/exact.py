@@ -141,7 +141,11 @@ def to_float(x) -> float:
 def _fast_float(x) -> float:
     if x.is_Rational:
         return int(x.p) / int(x.q)
-    args = [_fast_float(a) for a in x.args] if x.args else []
+    return _combine(x, [_fast_float(a) for a in x.args] if x.args else [])
+
+
+def _combine(x, args: list[float]) -> float:
+    """The float of node x from the floats of its arguments."""
     if x.is_Add:
         return math.fsum(args)
     if x.is_Mul:
@@ -170,11 +174,10 @@ def rounding_error(x, places: int) -> float:
         """(value, error bound) of a node."""
         if y.is_Rational:
             value = int(y.p) / int(y.q)
-            exact_in_places = (Fraction(int(y.p), int(y.q)) * 10**places).denominator == 1
-            return value, 0.0 if exact_in_places else rounding(value)
+            return value, 0.0 if terminates(y, places) else rounding(value)
         parts = [bound(a) for a in y.args]
         values = [v for v, _ in parts]
-        value = to_float(y)
+        value = _combine(y, values)  # from the children's values: each node is evaluated once
         if y.is_Add:
             spread = sum(e for _, e in parts)
         elif y.is_Mul:
@@ -211,12 +214,17 @@ def to_numbers(value):
     return value if isinstance(value, str) else _json_map(to_number, value)
 
 
+def terminates(x, places: int) -> bool:
+    """A rational whose decimals end within `places` places (3/8, not 1/3)."""
+    return x.is_Rational and (Fraction(int(x.p), int(x.q)) * 10**places).denominator == 1
+
+
 def decimal(x, places: int = PLACES) -> str:
     """Display string for one scalar: exact when it terminates within `places` decimals, else
     rounded to `places` decimal places (never significant figures: "0.0080", not "0.008033")."""
     if x.is_Integer:
         return str(int(x))
-    if x.is_Rational and (Fraction(int(x.p), int(x.q)) * 10**places).denominator == 1:
+    if terminates(x, places):
         return f"{float(x):.{places}f}".rstrip("0")
     number = float(sympy.N(x, 17)) if x.is_Rational else to_float(x)  # rationals: no double-rounding at a tie
     return f"{number:.{places}f}"

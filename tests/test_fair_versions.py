@@ -59,10 +59,8 @@ def test_every_version_of_a_slot_has_one_form_and_most_have_their_own_answers(ge
 
 
 def test_a_slot_form_comes_from_the_master_seed():
-    forms = {repr(sorted(plan(s)[0].questions[0].variant.form.items()))
-             for s in (spec.parse(f'[exam]\ntitle = "t"\nseed = {seed}\nversions = 1\n[[question]]\n'
-                                  f'generator = "conv.output_shape"\npoints = 3\n', "s", Path("."))
-                       for seed in range(12))}
+    forms = {repr(sorted(plan(one_slot_spec("conv.output_shape", 1, seed))[0].questions[0].variant.form.items()))
+             for seed in range(12)}
     assert len(forms) > 3  # other exams draw other forms
 
 
