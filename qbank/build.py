@@ -1,8 +1,9 @@
 """Building an exam set: LaTeX for every version, compiled in parallel, moved into place whole.
 
-Everything is made in a hidden staging folder beside the target and renamed
-into place only when every document compiled, so a failed or interrupted build
-leaves the previous build intact and nothing half-written.
+Everything is made in a staging folder beside the target and moved into place only when every
+document compiled (qbank.outdir), so a failed or interrupted build leaves the previous build
+intact and nothing half-written. Versions stream through: each is written out (LaTeX, key rows,
+index row, manifest entry) as soon as it is made, and only its code is kept.
 """
 
 from __future__ import annotations
@@ -12,89 +13,90 @@ import re
 import shutil
 import sys
 import tempfile
-import unicodedata
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
+from qbank import outdir
 from qbank.compile import TexError, compile_pdf, find_pdflatex, tex_environment
 from qbank.errors import QbankError
 from qbank.latex import exam_document, merged_document
 from qbank.plan import Version
 from qbank.spec import ExamSpec
-from qbank.writers import answer_key_csv, manifest_json
+from qbank.writers import AnswerKey, Index, Manifest
 
 KINDS = ("exam", "solutions")
 MERGED = {"exam": "all-exams", "solutions": "all-solutions"}
-
-
-def slug(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "exam"
+# what pdfTeX accepts as SOURCE_DATE_EPOCH: whole seconds up to the end of year 9999
+MAX_EPOCH = 253402300799
 
 
 def source_date_epoch(spec: ExamSpec) -> str:
     """SOURCE_DATE_EPOCH from the environment, else the exam's ISO date, so PDFs are reproducible."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return os.environ["SOURCE_DATE_EPOCH"]
+    given = os.environ.get("SOURCE_DATE_EPOCH")
+    if given is not None and given != "":
+        if not given.isdigit() or not given.isascii() or int(given) > MAX_EPOCH:
+            raise QbankError(f"SOURCE_DATE_EPOCH={given[:40]!r} is not a time in whole seconds since 1970 "
+                             f"(0 to {MAX_EPOCH}); fix it or unset it to use the exam's date")
+        return given
     try:
         return str(int(datetime.fromisoformat(spec.date).replace(tzinfo=timezone.utc).timestamp()))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return "0"
 
 
-def build(spec: ExamSpec, versions: list[Version], out_dir: Path, progress: bool = False) -> Path:
-    """Write OUT/<slug>/ with PDFs, answer key, manifest and tex sources; returns that folder."""
+def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: bool = False) -> Path:
+    """Write OUT/<slug>/ with PDFs, answer key, index, manifest and tex sources; returns that folder."""
     pdflatex = find_pdflatex()
-    target = out_dir / slug(spec.title)
-    staging = _staging_folder(out_dir, target.name)
-    try:
-        texdir = staging / "tex"
-        texdir.mkdir()
-        env = tex_environment(source_date_epoch(spec))
-        jobs = {}
-        for version in versions:
+    env = tex_environment(source_date_epoch(spec))
+    target = out_dir / outdir.folder_name(out_dir, spec.title)
+    with outdir.staging(out_dir, target.name) as staging:
+        codes: dict[str, str] = {}  # document name -> version code, to say where TeX failed
+        try:
+            texdir = staging / "tex"
+            texdir.mkdir()
+            numbers = _write_sources(spec, versions, staging, codes)
+            pages = _compile_all(pdflatex, texdir, list(codes), env, progress)
             for kind in KINDS:
-                name = f"{kind}-{version.code}"
-                (texdir / f"{name}.tex").write_text(exam_document(spec, version, kind == "solutions"), encoding="utf-8")
-                jobs[name] = version
-        pages = _compile_all(pdflatex, texdir, list(jobs), env, progress)
-        for kind in KINDS:
-            names = [f"{kind}-{v.code}" for v in versions]
-            merged = MERGED[kind]
-            (texdir / f"{merged}.tex").write_text(merged_document([(n, pages[n]) for n in names]), encoding="utf-8")
-            compile_pdf(pdflatex, texdir, merged, env, passes=1)
-            for name in [*names, merged]:
-                (texdir / f"{name}.pdf").rename(staging / f"{name}.pdf")
-        for leftover in texdir.iterdir():
-            if leftover.suffix != ".tex":
-                leftover.unlink()
-        (staging / "answer-key.csv").write_text(answer_key_csv(versions), encoding="utf-8")
-        (staging / "manifest.json").write_text(manifest_json(spec, versions), encoding="utf-8")
-        _swap_into_place(staging, target)
-    except TexError as exc:
-        raise _located(exc, jobs) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                names = [f"{kind}-{code}" for code in numbers]
+                merged = MERGED[kind]
+                (texdir / f"{merged}.tex").write_text(merged_document([(n, pages[n]) for n in names]),
+                                                     encoding="utf-8")
+                compile_pdf(pdflatex, texdir, merged, env, passes=1)
+                for name in [*names, merged]:
+                    (texdir / f"{name}.pdf").rename(staging / f"{name}.pdf")
+            for leftover in texdir.iterdir():
+                if leftover.suffix != ".tex":
+                    leftover.unlink()
+        except TexError as exc:
+            raise _located(exc, codes) from None
+        except OSError as exc:
+            raise QbankError(f"cannot write the build in {out_dir}: {exc.strerror or exc} "
+                             f"({exc.filename or 'a file'}); free some space or choose another --out") from None
+        outdir.publish(staging, target, spec.title)
     return target
 
 
-def _staging_folder(out_dir: Path, name: str) -> Path:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for stale in out_dir.glob(f".{name}.partial-*"):  # left by a killed build
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=out_dir))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the result should not be
-        return staging
-    except OSError as exc:
-        raise QbankError(f"output folder {out_dir} is not writable ({exc.strerror}); choose another with --out") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, codes: dict) -> list[str]:
+    """Each version's LaTeX, key rows, index row and manifest entry, as it comes; its codes in order."""
+    order = []
+    with (open(staging / "answer-key.csv", "w", encoding="utf-8", newline="") as key_file,
+          open(staging / "index.csv", "w", encoding="utf-8", newline="") as index_file,
+          open(staging / "manifest.json", "w", encoding="utf-8") as manifest_file):
+        key, index, manifest = AnswerKey(key_file), Index(index_file), Manifest(manifest_file, spec)
+        for version in versions:
+            for kind in KINDS:
+                name = f"{kind}-{version.code}"
+                tex = exam_document(spec, version, kind == "solutions")
+                (staging / "tex" / f"{name}.tex").write_text(tex, encoding="utf-8")
+                codes[name] = version.code
+            key.add(version)
+            index.add(version)
+            manifest.add(version)
+            order.append(version.code)
+        manifest.close()
+    return order
 
 
 def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: bool) -> dict[str, int]:
@@ -116,28 +118,24 @@ def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: 
     return pages
 
 
-def _swap_into_place(staging: Path, target: Path) -> None:
-    if target.exists() and not target.is_dir():
-        raise QbankError(f"{target} exists and is not a folder; move it away or choose another --out")
-    old = staging.with_name(staging.name.replace(".partial-", ".old-"))
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _located(exc: TexError, jobs: dict) -> QbankError:
+def _located(exc: TexError, codes: dict) -> QbankError:
     """Name the version and question of a TeX failure and keep its log outside the output folder."""
-    kept = Path(tempfile.mkdtemp(prefix="qbank-failed-"))
-    for suffix in (".log", ".tex"):
-        source = exc.log_path.with_suffix(suffix)
-        if source.exists():
-            shutil.copy(source, kept / source.name)
+    try:
+        kept = Path(tempfile.mkdtemp(prefix="qbank-failed-"))
+        for suffix in (".log", ".tex"):
+            source = exc.log_path.with_suffix(suffix)
+            if source.exists():
+                shutil.copy(source, kept / source.name)
+        if not (kept / exc.log_path.name).exists():  # TeX died before writing a log: keep what it printed
+            (kept / exc.log_path.name).write_text(exc.output, encoding="utf-8")
+        kept_at = f"; log kept at {kept / exc.log_path.name}"
+    except OSError:
+        kept_at = ""
     where = ""
-    version = jobs.get(exc.name)
-    if version is not None:
-        where = f" (version {version.code}{_question_at(exc.log_path.with_suffix('.tex'), exc.line)})"
-    return QbankError(f"LaTeX failed on {exc.name}.tex{where}: {exc.error}; log kept at {kept / (exc.name + '.log')}")
+    code = codes.get(exc.name)
+    if code is not None:
+        where = f" (version {code}{_question_at(exc.log_path.with_suffix('.tex'), exc.line)})"
+    return QbankError(f"LaTeX failed on {exc.name}.tex{where}: {exc.error}{kept_at}")
 
 
 def _question_at(tex_path: Path, line: int | None) -> str:

@@ -5,30 +5,64 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 
-from qbank import __version__, build, manifest, plan, registry, spec
+from qbank import __version__, build, latex, manifest, plan, registry, spec
 from qbank.errors import QbankError
 from qbank.generator import make_variant, render_variant
+from qbank.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.params import REQUIRED
+
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
+INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
 
 
 def main(argv=None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Every failure is one line on stderr: exit 2 for the user's input, 130 when interrupted,
+    70 for a bug of qbank's; --debug adds the traceback."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    args = _parser().parse_args([a for a in argv if a != "--debug"])
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill finishes like Ctrl-C: cleaned up
     try:
         return args.run(args)
     except QbankError as exc:
-        print(f"qbank: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"qbank: error: {exc}", 2, debug)
+    except KeyboardInterrupt:
+        return _fail("qbank: interrupted; nothing was changed (a previous build is kept)", INTERRUPTED, debug)
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(f"qbank: error: {exc.strerror or exc}{where}", 2, debug)
+    except MemoryError:
+        return _fail("qbank: error: out of memory; build fewer versions at a time", 2, debug)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        return _fail(f"qbank: internal error ({type(exc).__name__}: {str(exc)[:200]}); please report it "
+                     f"with the command that caused it (--debug shows the traceback)", INTERNAL, debug)
+
+
+def _fail(message: str, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print(message.replace("\n", " "), file=sys.stderr)
+    return status
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (no usage block) and exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"qbank: error: {message}; see {self.prog} --help\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m qbank", description=__doc__)
+    parser = _OneLineParser(prog="python -m qbank", description=__doc__,
+                            epilog="--debug (anywhere): show the traceback of an error")
     parser.add_argument("--version", action="version", version=f"qbank {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -50,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest")
     build.add_argument("target", choices=("exam",))
     build.add_argument("spec", nargs="?", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
-    build.add_argument("--versions", type=int, help="number of versions (overrides the spec)")
+    build.add_argument("--versions", type=_count, help="number of versions (overrides the spec)")
     build.add_argument("--seed", type=_seed, help="master seed (overrides the spec)")
     build.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     build.add_argument("--from-manifest", metavar="MANIFEST", dest="manifest",
@@ -66,22 +100,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _seed(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return seed
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_SEED):
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, got {text[:30]!r}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:30]!r}")
+    return int(text)
 
 
 def _json_object(text: str) -> dict:
+    if len(text) > MAX_SPEC_BYTES:
+        raise argparse.ArgumentTypeError(f"longer than {MAX_SPEC_BYTES:,} characters")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except (RecursionError, ValueError):  # nesting past Python's stack; an integer of over 4,300 digits
+        raise argparse.ArgumentTypeError("nests too deeply or holds a number too long to read") from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError('expected a JSON object such as \'{"stride": 2}\'')
+    if nesting(value) > MAX_NESTING:
+        raise argparse.ArgumentTypeError(f"nests more than {MAX_NESTING} levels deep")
     return value
 
 
@@ -137,17 +179,19 @@ def _build(args) -> int:
         exam, versions = manifest.load(Path(args.manifest))
     else:
         exam = spec.with_overrides(spec.load(args.spec), args.versions, args.seed)
-        versions = plan.plan(exam)
+        versions = plan.iter_plan(exam)  # made while the build writes them out
+    latex.check_printable(exam)
     target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty())
-    print(f"built {len(versions)} version{'s' if len(versions) > 1 else ''} of '{exam.title}' in {target}")
-    for path in sorted(target.iterdir()):
-        print(f"  {path.name}{'/' if path.is_dir() else ''}")
+    print(f"built {exam.versions} version{'s' if exam.versions > 1 else ''} of '{exam.title}' in {target}")
+    print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing), answer-key.csv, index.csv, "
+          "manifest.json")
+    print("  exam-CODE.pdf and solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")
     return 0
 
 
 def _show_version(args) -> int:
     exam = spec.with_overrides(spec.load(args.spec), None, args.seed)
-    version = plan.find_version(plan.plan(exam), args.code)
+    version = plan.find_version(exam, args.code)
     student = f", student {version.student.id} {version.student.name}" if version.student else ""
     print(f"version {version.code} (number {version.number} of {exam.versions}{student}), seed {exam.seed}")
     for q in version.questions:

@@ -13,14 +13,15 @@ from qbank.errors import QbankError
 INSTALL_HINT = ("install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base texlive-latex-recommended "
                 "texlive-latex-extra texlive-fonts-recommended lmodern), or run 'make exam' which does it")
 FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error")
+TIMEOUT = 600  # seconds for one TeX run: the largest document takes a few
 _PAGES = re.compile(r"Output written on .*?\((\d+) pages?")
 
 
 class TexError(QbankError):
     """TeX failed on one document; the log is kept at log_path."""
 
-    def __init__(self, name: str, line: int | None, error: str, log_path: Path):
-        self.name, self.line, self.error, self.log_path = name, line, error, log_path
+    def __init__(self, name: str, line: int | None, error: str, log_path: Path, output: str = ""):
+        self.name, self.line, self.error, self.log_path, self.output = name, line, error, log_path, output
         super().__init__(f"LaTeX failed on {name}.tex: {error}")
 
 
@@ -43,22 +44,37 @@ def compile_pdf(pdflatex: str, workdir: Path, name: str, env: dict, passes: int 
     Two passes so "page x of y" resolves; the first in draft mode (no PDF written)."""
     for run in range(passes):
         draft = ("-draftmode",) if run < passes - 1 else ()
-        proc = subprocess.run([pdflatex, *FLAGS, *draft, f"{name}.tex"], cwd=workdir, env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+        try:
+            proc = subprocess.run([pdflatex, *FLAGS, *draft, f"{name}.tex"], cwd=workdir, env=env,
+                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise TexError(name, None, f"TeX ran for more than {TIMEOUT} s and was stopped",
+                           workdir / f"{name}.log") from None
         log = (workdir / f"{name}.log").read_text(encoding="latin-1") if (workdir / f"{name}.log").exists() else ""
         if proc.returncode != 0 or (run == passes - 1 and not (workdir / f"{name}.pdf").exists()):
-            line, error = first_error(log or proc.stdout.decode("latin-1"))
-            raise TexError(name, line, error, workdir / f"{name}.log")
+            output = (proc.stdout + proc.stderr).decode("latin-1")
+            line, error = first_error(log or output)
+            if error == NO_MESSAGE and proc.returncode < 0:
+                error = f"TeX was killed by signal {-proc.returncode}"
+            raise TexError(name, line, error, workdir / f"{name}.log", output)
     match = _PAGES.search(log)
     return int(match.group(1)) if match else 0
 
 
 def first_error(log: str) -> tuple[int | None, str]:
-    """The first error in a TeX log: (line in the .tex, message)."""
+    """The first error in a TeX log or TeX's output: (line in the .tex, message)."""
     for text in log.splitlines():
         match = re.match(r"^\S*\.tex:(\d+): (.*)", text)
         if match:
             return int(match.group(1)), match.group(2).strip()
         if text.startswith("! "):
             return None, text[2:].strip()
-    return None, "TeX stopped without an error message (see the log)"
+        # fatal errors outside the document: a missing font or format, a full disk
+        match = re.search(r"(I can't write on file .*|I can't find the format file .*|"
+                          r"Font \S+ not loadable.*|kpathsea: .*|[Nn]o space left on device.*)", text)
+        if match:
+            return None, match.group(1).strip()
+    return None, NO_MESSAGE
+
+
+NO_MESSAGE = "TeX stopped without an error message (see the log)"

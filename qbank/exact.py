@@ -9,11 +9,13 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from fractions import Fraction
 
 import sympy
 
 from qbank.errors import BadParam
+from qbank.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
 
 # The grammar of an exact answer string (what to_text writes): integers, + - * / **, the
 # functions and constants below, parentheses. It is parsed with `ast` and built node by node:
@@ -59,19 +61,45 @@ def sigmoid(z):
 
 
 def rational(raw, param: str) -> sympy.Rational:
-    """A user number (int, decimal float or "p/q" string) as an exact Rational."""
+    """A user number (int, decimal float or "p/q" string) as an exact Rational.
+
+    Bounded before any arithmetic: "1e999999999" would otherwise take minutes to expand."""
     if isinstance(raw, bool):
         raise BadParam(param, f"expected a number, got {raw!r}")
+    if isinstance(raw, (int, Fraction, sympy.Rational)) and _too_big(raw):
+        raise BadParam(param, f"{_short(raw)} is too large; numbers have at most {MAX_NUMBER_DIGITS} digits")
+    if isinstance(raw, float) and math.isfinite(raw) and abs(raw) >= 10.0**MAX_NUMBER_DIGITS:
+        raise BadParam(param, f"{raw!r} is too large; numbers have at most {MAX_NUMBER_DIGITS} digits")
     try:
         if isinstance(raw, (int, Fraction, sympy.Rational)):
             return sympy.Rational(raw)
         if isinstance(raw, float) and math.isfinite(raw):
             return sympy.Rational(repr(raw))  # 0.95 means 19/20, not the binary double
-        if isinstance(raw, str):
-            return sympy.Rational(Fraction(raw.strip()))
+        if isinstance(raw, str) and _NUMBER.fullmatch(raw.strip()):
+            number = Fraction(raw.strip())
+            if _too_big(number):
+                raise BadParam(param, f"{raw!r} is too large or too fine; numbers have at most "
+                                      f"{MAX_NUMBER_DIGITS} digits")
+            return sympy.Rational(number)
     except (ValueError, ZeroDivisionError, TypeError):
         pass
-    raise BadParam(param, f"expected an integer or exact rational such as 3 or \"3/2\", got {raw!r}")
+    raise BadParam(param, f"expected an integer or exact rational such as 3 or \"3/2\" "
+                          f"(at most {MAX_NUMBER_CHARS} characters), got {_short(raw)}")
+
+
+# A number as text: an integer or decimal with a two-digit exponent at most, or a fraction p/q.
+_NUMBER = re.compile(r"(?=.{1,%d}$)[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?(/[+-]?\d+)?" % MAX_NUMBER_CHARS)
+
+
+def _too_big(number) -> bool:
+    number = Fraction(int(number.p), int(number.q)) if isinstance(number, sympy.Rational) else Fraction(number)
+    limit = 10**MAX_NUMBER_DIGITS
+    return abs(number.numerator) >= limit or number.denominator >= limit
+
+
+def _short(raw) -> str:
+    text = repr(raw) if not isinstance(raw, int) or abs(raw) < 10**MAX_NUMBER_DIGITS else "an integer"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def scalars(value):

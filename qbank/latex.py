@@ -6,9 +6,16 @@ LaTeX is wrapped in NoEscape, in `generated()`.
 
 from __future__ import annotations
 
+import functools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
+from qbank.errors import QbankError
 from qbank.exact import decimal_latex, is_matrix
 from qbank.model import Answer
 from qbank.plan import Question, Version
@@ -27,6 +34,38 @@ def user(text: str) -> NoEscape:
     """Spec or roster text, escaped so that it always prints literally."""
     # pylatex writes ^ as an accent (\^{}); \textasciicircum is the caret itself
     return NoEscape(escape_latex(text).replace(r"\^{}", r"\textasciicircum{}"))
+
+
+# The font encodings the documents load (pylatex's T1 with textcomp, and LaTeX's defaults): a
+# character prints when one of them declares it for inputenc's utf8.
+ENCODING_FILES = ("t1enc.dfu", "ts1enc.dfu", "ot1enc.dfu", "omsenc.dfu")
+
+
+def check_printable(spec: ExamSpec) -> None:
+    """Every character of the spec's text and the roster prints, or one line says which does not."""
+    texts = [("[exam] " + key, getattr(spec, key)) for key in ("title", "course", "date", "instructions")]
+    for student in spec.students or ():
+        texts += [(f"roster: student {student.id!r}, id", student.id), (f"roster: student {student.id!r}, name",
+                                                                        student.name)]
+    printable = printable_characters()
+    for where, text in texts:
+        bad = next((c for c in text if ord(c) not in printable), None)
+        if bad is not None:
+            raise QbankError(f"{spec.source}: {where} holds {bad!r} (U+{ord(bad):04X}), which the exam fonts "
+                             f"cannot print; write it in Latin letters (accents are fine) or leave it out")
+
+
+@functools.cache
+def printable_characters() -> frozenset[int]:
+    """Printable ASCII and whitespace, and every character the font encodings declare."""
+    found = set(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
+    kpsewhich = shutil.which("kpsewhich")
+    paths = subprocess.run([kpsewhich, *ENCODING_FILES], capture_output=True, text=True).stdout.split() \
+        if kpsewhich else []
+    for path in paths:
+        declared = re.findall(r"\\DeclareUnicodeCharacter\{([0-9A-Fa-f]+)\}", Path(path).read_text(encoding="latin-1"))
+        found.update(int(code, 16) for code in declared)
+    return frozenset(found)
 
 
 def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:

@@ -1,48 +1,193 @@
-"""Reading a build's manifest.json back: versions rebuilt from stored params, no sampling."""
+"""Reading a build's manifest.json back: versions rebuilt from stored params, no sampling.
+
+A manifest is data from someone else's machine. Every field is checked against the schema
+below (types, sizes, ranges, version codes in the code alphabet) before anything is built,
+and an error names the field; exact values are read by qbank's own grammar (exact.from_text),
+never evaluated.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from qbank import registry
 from qbank.errors import QbankError
 from qbank.generator import render_variant, solve_variant
+from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_QUESTIONS,
+                          MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
 from qbank.model import Variant
-from qbank.plan import Question, Version
-from qbank.spec import ExamSpec, Student
+from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
+from qbank.spec import ExamSpec, Student, read_secret, read_text
+
+_CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+_TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}
+_OPTIONAL_KEYS = {"secret"}  # manifests of older qbank versions have no "secret"
+
+
+class _Bad(Exception):
+    """A field that breaks the schema: where it is and what is wrong."""
 
 
 def load(path: Path) -> tuple[ExamSpec, list[Version]]:
     """The exam and its versions; fails if a generator now gives different answers."""
+    path = Path(path)
+    text = read_text(path, MAX_MANIFEST_BYTES, "manifest", "give the manifest.json of a build")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        versions = [_version(v, path) for v in data["versions"]]
-        exam = data["exam"]
-        spec = ExamSpec(str(path), data["spec"]["sha256"], exam["title"], exam["course"], exam["date"],
-                        exam["instructions"], data["seed"], len(versions),
-                        tuple(v.student for v in versions) if versions and versions[0].student else None, ())
-    except FileNotFoundError:
-        raise QbankError(f"{path}: no such manifest; give the manifest.json of a build") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise QbankError(f"{path}: not a qbank manifest ({type(exc).__name__}: {exc})") from None
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # also integers past Python's digit limit
+        raise QbankError(f"{path}: not a qbank manifest (not JSON: {str(exc)[:120]})") from None
+    try:
+        return _manifest(data, path)
+    except _Bad as exc:
+        raise QbankError(f"{path}: {exc}; give the manifest.json a build wrote, unedited") from None
+
+
+def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
+    if nesting(data) > MAX_NESTING:
+        raise _Bad(f"nests more than {MAX_NESTING} levels deep")
+    _table(data, _TOP_KEYS, "the manifest")
+    _string(data["qbank"], "qbank", 40)
+    spec_data = _table(data["spec"], {"source", "sha256"}, "spec")
+    exam = _table(data["exam"], {"title", "course", "date", "instructions"}, "exam")
+    texts = {key: _string(exam[key], f"exam.{key}", MAX_TEXT_CHARS) for key in exam}
+    seed = _integer(data["seed"], "seed", 0, MAX_SEED)
+    secret = _secret(data.get("secret"), spec_data, path)
+    versions_data = _list(data["versions"], "versions", MAX_VERSIONS)
+    versions = [_version(v, i, path) for i, v in enumerate(versions_data)]
+    _same_exam(versions)
+    students = tuple(v.student for v in versions) if versions[0].student else None
+    if len({s.id for s in students or ()}) != len(students or ()):
+        raise _Bad("two versions have the same student id")
+    spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
+                    texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
+                    students, (), secret=secret)
     return spec, versions
 
 
-def _version(data: dict, path) -> Version:
-    student = Student(data["student"]["id"], data["student"]["name"]) if data["student"] else None
-    questions = tuple(_question(q, path, data["code"]) for q in data["questions"])
-    return Version(data["number"], data["code"], student, questions)
+def _secret(data, spec_data: dict, path: Path):
+    """A build made with a secret is rebuilt only with the same secret at hand."""
+    if data is None:
+        return None
+    data = _table(data, {"source", "check"}, "secret")
+    source = _string(data["source"], "secret.source", 200)
+    base = Path(str(spec_data.get("source", ""))).parent
+    secret = read_secret(source, base, f"{path}: this build was made with a secret")
+    if secret.check != data["check"]:
+        raise QbankError(f"{path}: the secret from {source} is not the one this build was made with; "
+                         f"set the original secret")
+    return secret
 
 
-def _question(data: dict, path, code: str) -> Question:
-    stored = Variant.from_json(data["variant"])
-    gen = registry.get(stored.generator)
-    where = f"{path}: version {code}, question {data['number']} ({stored.generator})"
+def _version(data, index: int, path: Path) -> Version:
+    where = f"versions[{index}]"
+    data = _table(data, {"number", "code", "student", "questions"}, where)
+    if _integer(data["number"], f"{where}.number", 1, MAX_VERSIONS) != index + 1:
+        raise _Bad(f"{where}.number is {data['number']}, expected {index + 1}")
+    code = _string(data["code"], f"{where}.code", CODE_LENGTH)
+    if not _CODE.fullmatch(code):
+        raise _Bad(f"{where}.code {code!r} is not a version code ({CODE_LENGTH} of {CODE_ALPHABET})")
+    student = None
+    if data["student"] is not None:
+        s = _table(data["student"], {"id", "name"}, f"{where}.student")
+        student = Student(_string(s["id"], f"{where}.student.id", MAX_ID_CHARS, empty=False),
+                          _string(s["name"], f"{where}.student.name", MAX_NAME_CHARS))
+    questions = _list(data["questions"], f"{where}.questions", MAX_QUESTIONS)
+    return Version(index + 1, code, student,
+                   tuple(_question(q, i, f"{where}.questions[{i}]", path, code) for i, q in enumerate(questions)))
+
+
+def _question(data, index: int, where: str, path: Path, code: str) -> Question:
+    data = _table(data, {"number", "points", "part_points", "variant"}, where)
+    if _integer(data["number"], f"{where}.number", 1, MAX_QUESTIONS) != index + 1:
+        raise _Bad(f"{where}.number is {data['number']}, expected {index + 1}")
+    points = _integer(data["points"], f"{where}.points", 1, MAX_POINTS)
+    part_points = tuple(_integer(p, f"{where}.part_points", 0, points)
+                        for p in _list(data["part_points"], f"{where}.part_points", 26))
+    if sum(part_points) != points:
+        raise _Bad(f"{where}.part_points add up to {sum(part_points)}, not to points = {points}")
+    stored = _variant(data["variant"], f"{where}.variant")
+    named = f"{path}: version {code}, question {index + 1} ({stored.generator})"
+    try:
+        gen = registry.get(stored.generator)
+    except QbankError as exc:
+        raise QbankError(f"{path}: {where}.variant.generator: {exc}") from None
     if gen.version != stored.version:
-        raise QbankError(f"{where} was made by generator version {stored.version}, "
+        raise QbankError(f"{named} was made by generator version {stored.version}, "
                          f"but version {gen.version} is installed; rebuild with the qbank that made it")
-    variant = solve_variant(gen, stored.seed, stored.params)
+    try:
+        variant = solve_variant(gen, stored.seed, stored.params)
+    except QbankError as exc:
+        raise QbankError(f"{named}: {exc}") from None
     if variant.answers != stored.answers:
-        raise QbankError(f"{where}: the generator now gives different answers than the manifest records")
-    return Question(data["number"], data["points"], tuple(data["part_points"]), variant, render_variant(gen, variant))
+        raise QbankError(f"{named}: the generator now gives different answers than the manifest records")
+    rendered = render_variant(gen, variant)
+    if len(part_points) != len(rendered.parts):
+        raise _Bad(f"{where}.part_points has {len(part_points)} entries, but the question has "
+                   f"{len(rendered.parts)} parts")
+    return Question(index + 1, points, part_points, variant, rendered)
+
+
+def _variant(data, where: str) -> Variant:
+    data = _table(data, {"generator", "version", "seed", "params", "answers"}, where)
+    _string(data["generator"], f"{where}.generator", 100)
+    _integer(data["version"], f"{where}.version", 1, 10_000)
+    _integer(data["seed"], f"{where}.seed", 0, MAX_SEED)
+    if not isinstance(data["params"], dict):
+        raise _Bad(f"{where}.params must be an object")
+    answers = data["answers"]
+    if not isinstance(answers, dict) or not answers:
+        raise _Bad(f"{where}.answers must be a non-empty object")
+    for name, answer in answers.items():
+        if not isinstance(answer, dict) or not _is_exact_text(answer.get("exact")):
+            raise _Bad(f"{where}.answers.{name[:40]}.exact must be a string or a list of them")
+    return Variant.from_json(data)
+
+
+def _is_exact_text(value) -> bool:
+    """What exact.to_text writes: a string, or (nested) non-empty lists of strings."""
+    if isinstance(value, list):
+        return bool(value) and all(_is_exact_text(item) for item in value)
+    return isinstance(value, str)
+
+
+def _same_exam(versions: list[Version]) -> None:
+    """Every version has the same questions' points and either every version a student or none."""
+    first = versions[0]
+    for version in versions[1:]:
+        if [q.points for q in version.questions] != [q.points for q in first.questions]:
+            raise _Bad(f"version {version.code} has other questions or points than version {first.code}")
+        if (version.student is None) != (first.student is None):
+            raise _Bad(f"version {version.code} and version {first.code} differ in having a student")
+
+
+def _table(data, keys: set, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise _Bad(f"{where} must be an object")
+    unknown = sorted(set(data) - keys)
+    missing = sorted(keys - set(data) - _OPTIONAL_KEYS)
+    if unknown or missing:
+        raise _Bad(f"{where} has the unknown field {unknown[0][:40]!r}" if unknown else
+                   f"{where} lacks the field {missing[0]!r}")
+    return data
+
+
+def _list(data, where: str, most: int) -> list:
+    if not isinstance(data, list) or not 1 <= len(data) <= most:
+        raise _Bad(f"{where} must be a list of 1 to {most:,} entries")
+    return data
+
+
+def _string(data, where: str, most: int, empty: bool = True) -> str:
+    if not isinstance(data, str) or len(data) > most or (not empty and not data):
+        raise _Bad(f"{where} must be a{'' if empty else ' non-empty'} string of at most {most:,} characters")
+    if any(ord(c) < 0x20 and c not in "\n\t" for c in data):
+        raise _Bad(f"{where} holds a control character")
+    return data
+
+
+def _integer(data, where: str, least: int, most: int) -> int:
+    if isinstance(data, bool) or not isinstance(data, int) or not least <= data <= most:
+        raise _Bad(f"{where} must be a whole number from {least:,} to {most:,}")
+    return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from qbank.errors import BadParam
 from qbank.exact import rational
+from qbank.limits import MAX_ITEMS, MAX_SYMBOL_CHARS
 
 REQUIRED = object()
 
@@ -75,6 +76,8 @@ class NumOrName(Num):
 
     def parse(self, raw, name):
         if isinstance(raw, str) and raw.strip().isidentifier():
+            if len(raw.strip()) > MAX_SYMBOL_CHARS:
+                raise BadParam(name, f"the name {raw.strip()[:20]!r}... is too long; use at most {MAX_SYMBOL_CHARS} letters")
             return raw.strip()
         return super().parse(raw, name)
 
@@ -106,7 +109,7 @@ class Choice(Param):
 
 
 class Vector(Param):
-    def __init__(self, item: Param, min_len=1, max_len=None, default=REQUIRED):
+    def __init__(self, item: Param, min_len=1, max_len=MAX_ITEMS, default=REQUIRED):
         super().__init__(default)
         self.item, self.min_len, self.max_len = item, min_len, max_len
 
@@ -128,7 +131,7 @@ class Vector(Param):
 class Matrix(Param):
     """A rectangular matrix given as a list of rows."""
 
-    def __init__(self, item: Param, max_rows=None, max_cols=None, default=REQUIRED):
+    def __init__(self, item: Param, max_rows=MAX_ITEMS, max_cols=MAX_ITEMS, default=REQUIRED):
         super().__init__(default)
         self.row = Vector(item, 1, max_cols)
         self.max_rows = max_rows
@@ -151,14 +154,13 @@ class Matrix(Param):
 
 
 
-
 class Records(Param):
     """A list of small tables, e.g. layers: [{"kernel": 3, "stride": 2}, ...].
 
     With `types`, a record's "type" key chooses its fields; missing fields take
     their declared defaults, unknown fields are errors."""
 
-    def __init__(self, fields: dict | None = None, types: dict | None = None, min_len=1, max_len=None,
+    def __init__(self, fields: dict | None = None, types: dict | None = None, min_len=1, max_len=MAX_ITEMS,
                  default=REQUIRED):
         super().__init__(default)
         self.fields, self.types = fields, types

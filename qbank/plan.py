@@ -2,11 +2,15 @@
 
 Seeds come from SHA-256 of (master seed, version key, slot): the version key is
 the version number, or the student id with a roster, so a student keeps the
-same exam when the roster grows.
+same exam when the roster grows. With a secret, the secret's salt joins the
+master seed in every derivation (ExamSpec.master).
+
+Versions are made one at a time (iter_plan), so a build of thousands streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -50,11 +54,13 @@ def version_keys(spec: ExamSpec) -> list:
 def version_codes(spec: ExamSpec) -> list[str]:
     """Short codes from the seed and version key; a clash is re-drawn deterministically."""
     codes: list[str] = []
+    taken: set[str] = set()
     for key in version_keys(spec):
         salt = 0
-        while (code := _code(derive_seed("code", spec.seed, key, salt))) in codes:
+        while (code := _code(derive_seed("code", spec.master, key, salt))) in taken:
             salt += 1
         codes.append(code)
+        taken.add(code)
     return codes
 
 
@@ -64,30 +70,39 @@ def _code(number: int) -> str:
 
 def plan(spec: ExamSpec) -> list[Version]:
     """Every version with its variants: the same spec and seed always give the same plan."""
-    versions = []
-    students = spec.students or [None] * spec.versions
+    return list(iter_plan(spec))
+
+
+def iter_plan(spec: ExamSpec) -> Iterator[Version]:
+    """The versions of plan(), made one at a time."""
     forms: dict = {}  # (slot, generator id) -> the form every version of that slot keeps
-    for number, (key, code, student) in enumerate(zip(version_keys(spec), version_codes(spec), students), 1):
-        questions = tuple(_question(spec, key, code, slot, forms) for slot in range(len(spec.questions)))
-        versions.append(Version(number, code, student, questions))
-    return versions
+    codes = version_codes(spec)
+    for index in range(len(codes)):
+        yield _version(spec, index, codes[index], forms)
+
+
+def _version(spec: ExamSpec, index: int, code: str, forms: dict) -> Version:
+    student = spec.students[index] if spec.students else None
+    key = student.id if student else index + 1  # as version_keys() has it
+    questions = tuple(_question(spec, key, code, slot, forms) for slot in range(len(spec.questions)))
+    return Version(index + 1, code, student, questions)
 
 
 def slot_form(spec: ExamSpec, slot: int, gen) -> dict:
     """The form of one slot (per pool member): drawn once from the master seed and the slot."""
-    return make_variant(gen, derive_seed("form", spec.seed, slot, gen.id), spec.questions[slot].params).form
+    return make_variant(gen, derive_seed("form", spec.master, slot, gen.id), spec.questions[slot].params).form
 
 
 def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Question:
     qspec = spec.questions[slot]
     where = f"{spec.source}: question {slot + 1}"
     pool = qspec.pool
-    gen_id = pool[derive_seed("pool", spec.seed, key, slot) % len(pool)] if len(pool) > 1 else pool[0]
+    gen_id = pool[derive_seed("pool", spec.master, key, slot) % len(pool)] if len(pool) > 1 else pool[0]
     try:
         gen = registry.get(gen_id)
         if (slot, gen_id) not in forms:
             forms[slot, gen_id] = slot_form(spec, slot, gen)
-        variant = make_variant(gen, derive_seed("question", spec.seed, key, slot), qspec.params, forms[slot, gen_id])
+        variant = make_variant(gen, derive_seed("question", spec.master, key, slot), qspec.params, forms[slot, gen_id])
     except BadParam as exc:
         raise QbankError(f"{where} ({gen_id}) params: {exc}") from None
     except QbankError as exc:
@@ -116,9 +131,11 @@ def split_points(points: int, weights: list[int]) -> tuple[int, ...]:
     return tuple(floors)
 
 
-def find_version(versions: list[Version], code: str) -> Version:
-    for version in versions:
-        if version.code == code.strip().upper():
-            return version
-    known = ", ".join(v.code for v in versions[:10]) + (" ..." if len(versions) > 10 else "")
+def find_version(spec: ExamSpec, code: str) -> Version:
+    """The version with this code, made without making the others."""
+    codes = version_codes(spec)
+    wanted = code.strip().upper()
+    if wanted in codes:
+        return _version(spec, codes.index(wanted), wanted, {})
+    known = ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
     raise QbankError(f"no version with code '{code}' in this spec and seed; its codes are {known}")

@@ -1,9 +1,10 @@
 """Exam specs: a small TOML format read with the standard library.
 
-    [exam]                      title, course, date, instructions, seed, versions, roster
+    [exam]                      title, course, date, instructions, seed, versions, roster, calculator, secret
     [[question]]                generator or pool, points, part_points, params
 
-Every problem is a QbankError naming the file and the key.
+Every problem is a QbankError naming the file and the key, found before any work: sizes are
+bounded (qbank.limits), every pool member and every pin is checked when the spec is read.
 """
 
 from __future__ import annotations
@@ -11,15 +12,21 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from qbank import registry
 from qbank.errors import QbankError
+from qbank.generator import parse_params
+from qbank.limits import (MAX_ID_CHARS, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS,
+                          MAX_ROSTER_BYTES, MAX_SEED, MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS,
+                          nesting)
 
-EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator"}
+EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params"}
 
 
@@ -50,6 +57,49 @@ class ExamSpec:
     students: tuple[Student, ...] | None
     questions: tuple[QuestionSpec, ...]
     calculator: bool = False       # whether students may use calculators: calculator questions need it
+    secret: "Secret | None" = None  # salts every seed, so codes and the master seed do not give the key away
+
+    @property
+    def master(self):
+        """What every seed of the exam is derived from: the master seed, salted by the secret if any."""
+        return self.seed if self.secret is None else [self.seed, self.secret.salt]
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where the secret comes from ("env:NAME" or "file:PATH") and the salt made from it.
+
+    The secret itself is never stored; `check` lets a rebuild tell a wrong secret from the right one."""
+
+    source: str
+    salt: str
+
+    @property
+    def check(self) -> str:
+        return hashlib.sha256(f"qbank secret check {self.salt}".encode()).hexdigest()[:16]
+
+
+def read_secret(source: str, base: Path, where: str) -> Secret:
+    """The secret named by "env:NAME" or "file:PATH" (relative to the spec); one line if it is missing."""
+    kind, _, name = source.partition(":")
+    if kind == "env" and name:
+        value = os.environ.get(name, "")
+        if not value:
+            raise QbankError(f"{where}: the secret comes from the environment variable {name}, which is not set; "
+                             f"set it to the exam's secret (the same one as for the original build)")
+    elif kind == "file" and name:
+        try:
+            value = (base / name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QbankError(f"{where}: cannot read the secret file {base / name} "
+                             f"({getattr(exc, 'strerror', None) or exc})") from None
+    else:
+        raise QbankError(f"{where}: secret = {source!r}; give \"env:NAME\" (an environment variable) or "
+                         f"\"file:PATH\" (a file beside the spec), never the secret itself")
+    if len(value) < MIN_SECRET_CHARS:
+        raise QbankError(f"{where}: the secret from {source} has {len(value)} characters; use at least "
+                         f"{MIN_SECRET_CHARS} (for example: python3 -c 'import secrets; print(secrets.token_hex(16))')")
+    return Secret(source, hashlib.sha256(f"qbank secret {value}".encode()).hexdigest())
 
 
 def default_spec_text() -> str:
@@ -61,13 +111,27 @@ def load(path: str | Path | None) -> ExamSpec:
     if path is None:
         return parse(default_spec_text(), "built-in default exam", base=Path.cwd())
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QbankError(f"{path}: no such spec file; give the path of an exam TOML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QbankError(f"{path}: cannot read the spec ({exc})") from None
+    text = read_text(path, MAX_SPEC_BYTES, "spec", "give the path of an exam TOML file")
     return parse(text, str(path), base=path.parent)
+
+
+def read_text(path: Path, limit: int, what: str, hint: str) -> str:
+    """A whole UTF-8 file of at most limit bytes (a byte-order mark is dropped); one line otherwise."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise QbankError(f"{path}: no such {what} file; {hint}") from None
+    except IsADirectoryError:
+        raise QbankError(f"{path}: is a folder, not a {what} file; {hint}") from None
+    except OSError as exc:
+        raise QbankError(f"{path}: cannot read the {what} ({exc.strerror}); {hint}") from None
+    if len(data) > limit:
+        raise QbankError(f"{path}: the {what} is larger than {limit:,} bytes; {hint}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise QbankError(f"{path}: the {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 def parse(text: str, source: str, base: Path) -> ExamSpec:
@@ -75,6 +139,12 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise QbankError(f"{source}: TOML syntax error: {exc}") from None
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        raise QbankError(f"{source}: TOML value out of range: {exc}") from None
+    except RecursionError:
+        raise QbankError(f"{source}: lists or tables nest too deeply; at most {MAX_NESTING} levels") from None
+    if nesting(data) > MAX_NESTING:
+        raise QbankError(f"{source}: lists or tables nest too deeply; at most {MAX_NESTING} levels")
     _only(data, {"exam", "question"}, source, "top level")
     exam = data.get("exam")
     if not isinstance(exam, dict):
@@ -83,10 +153,14 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
     questions = data.get("question")
     if not isinstance(questions, list) or not questions:
         raise QbankError(f"{source}: no [[question]] entries; add at least one with generator = \"...\"")
+    if len(questions) > MAX_QUESTIONS:
+        raise QbankError(f"{source}: {len(questions)} questions; at most {MAX_QUESTIONS}")
     students = _roster(exam["roster"], source, base) if "roster" in exam else None
     versions = _integer(exam, "versions", source, "[exam]", default=3)
-    if versions < 1:
-        raise QbankError(f"{source}: [exam] versions = {versions}; give 1 or more")
+    check_versions(versions, f"{source}: [exam] versions = {versions}")
+    secret = exam.get("secret")
+    if secret is not None and not isinstance(secret, str):
+        raise QbankError(f"{source}: [exam] secret must be a string such as \"env:QBANK_SECRET\", not {secret!r}")
     calculator = exam.get("calculator", False)
     if not isinstance(calculator, bool):
         raise QbankError(f"{source}: [exam] calculator must be true or false, not {calculator!r}")
@@ -100,17 +174,28 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         seed=_integer(exam, "seed", source, "[exam]", default=0),
         versions=len(students) if students else versions, students=students,
         questions=questions, calculator=calculator,
+        secret=None if secret is None else read_secret(secret, base, f"{source}: [exam] secret"),
     )
 
 
+def check_versions(versions: int, where: str) -> None:
+    if not 1 <= versions <= MAX_VERSIONS:
+        raise QbankError(f"{where}; give 1 to {MAX_VERSIONS:,}")
+
+
 def _check_generators(questions, calculator: bool, source: str) -> None:
-    """Every generator (each pool member too) exists, and fits the calculator policy, before any work."""
+    """Every generator (each pool member too) exists, takes the pins and fits the calculator policy,
+    before any work: a typo is reported here, not when some version happens to draw it."""
     for number, question in enumerate(questions, 1):
         for gen_id in question.pool:
             try:
-                gen = registry.get(gen_id)  # an unknown id is reported here, not when some version draws it
+                gen = registry.get(gen_id)
             except QbankError as exc:
                 raise QbankError(f"{source}: question {number}: {exc}") from None
+            try:
+                parse_params(gen, question.params)
+            except QbankError as exc:
+                raise QbankError(f"{source}: question {number} ({gen_id}) params: {exc}") from None
             if gen.calculator and not calculator:
                 raise QbankError(f"{source}: question {number} ({gen_id}) needs a calculator, but the exam has none; "
                                  f"set calculator = true in [exam] (and say so in the instructions) or choose "
@@ -120,8 +205,7 @@ def _check_generators(questions, calculator: bool, source: str) -> None:
 def with_overrides(spec: ExamSpec, versions: int | None, seed: int | None) -> ExamSpec:
     """Command-line flags override the spec."""
     if versions is not None:
-        if versions < 1:
-            raise QbankError(f"--versions {versions}: give 1 or more")
+        check_versions(versions, f"--versions {versions}")
         if spec.students:
             raise QbankError("--versions cannot be used with a roster: the roster sets one version per student")
         spec = replace(spec, versions=versions)
@@ -138,16 +222,19 @@ def _question(q, source: str, where: str) -> QuestionSpec:
         pool = q["pool"]
         if not isinstance(pool, list) or not pool or not all(isinstance(g, str) for g in pool):
             raise QbankError(f"{source}: {where} pool must be a non-empty list of generator ids")
+        if len(pool) > MAX_POOL or len(set(pool)) != len(pool):
+            raise QbankError(f"{source}: {where} pool must list up to {MAX_POOL} different generator ids")
         if "params" in q:
             raise QbankError(f"{source}: {where} pins params for a pool; pin them on a single generator instead")
     else:
         pool = [_text(q, "generator", source, where, required=True)]
     points = _integer(q, "points", source, where, default=None)
-    if points is None or points < 1:
-        raise QbankError(f"{source}: {where} needs points = a whole number of at least 1")
+    if points is None or not 1 <= points <= MAX_POINTS:
+        raise QbankError(f"{source}: {where} needs points = a whole number from 1 to {MAX_POINTS}")
     part_points = q.get("part_points")
     if part_points is not None:
-        if not isinstance(part_points, list) or not all(isinstance(x, int) and x >= 0 for x in part_points) \
+        if not isinstance(part_points, list) or not part_points \
+                or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in part_points) \
                 or sum(part_points) != points:
             raise QbankError(f"{source}: {where} part_points must be whole numbers that add up to points = {points}")
         part_points = tuple(part_points)
@@ -157,28 +244,47 @@ def _question(q, source: str, where: str) -> QuestionSpec:
     return QuestionSpec(tuple(pool), points, part_points, params)
 
 
+ROSTER_HINT = "give a CSV file with columns id,name"
+
+
 def _roster(name, source: str, base: Path) -> tuple[Student, ...]:
     if not isinstance(name, str):
         raise QbankError(f"{source}: [exam] roster must be the path of a CSV file with columns id,name")
     path = base / name
+    text = read_text(path, MAX_ROSTER_BYTES, "roster", ROSTER_HINT)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows and list(rows[0]) or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise QbankError(f"{path}: cannot read the roster ({exc}); give a CSV file with columns id,name") from None
-    if not rows or not {"id", "name"} <= set(header):
-        raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line")
-    students, seen = [], set()
-    for line, row in enumerate(rows, 2):
-        sid, sname = (row.get("id") or "").strip(), (row.get("name") or "").strip()
-        if not sid:
-            raise QbankError(f"{path}: line {line} has no student id")
-        if sid in seen:
-            raise QbankError(f"{path}: line {line} repeats student id '{sid}'; ids must be unique")
-        seen.add(sid)
-        students.append(Student(sid, sname))
+        rows = csv.DictReader(text.splitlines())
+        header = rows.fieldnames or []
+        if not {"id", "name"} <= set(header):
+            raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line")
+        students, seen = [], set()
+        for row in rows:
+            line = rows.line_num
+            if len(students) == MAX_VERSIONS:
+                raise QbankError(f"{path}: more than {MAX_VERSIONS:,} students; split the roster")
+            sid, sname = (row.get("id") or "").strip(), (row.get("name") or "").strip()
+            _check_roster_text(sid, "id", MAX_ID_CHARS, path, line)
+            _check_roster_text(sname, "name", MAX_NAME_CHARS, path, line)
+            if sid in seen:
+                raise QbankError(f"{path}: line {line} repeats student id '{sid}'; ids must be unique")
+            seen.add(sid)
+            students.append(Student(sid, sname))
+    except csv.Error as exc:
+        raise QbankError(f"{path}: cannot read the roster ({exc}); {ROSTER_HINT}") from None
+    if not students:
+        raise QbankError(f"{path}: the roster has a header but no students; add one student per line")
     return tuple(students)
+
+
+def _check_roster_text(text: str, column: str, limit: int, path: Path, line: int) -> None:
+    if column == "id" and not text:
+        raise QbankError(f"{path}: line {line} has no student id")
+    if len(text) > limit:
+        raise QbankError(f"{path}: line {line}: the {column} has {len(text)} characters; at most {limit}")
+    bad = next((c for c in text if unicodedata.category(c)[0] == "C"), None)
+    if bad is not None:
+        raise QbankError(f"{path}: line {line}: the {column} holds the control character U+{ord(bad):04X}; "
+                         f"remove it")
 
 
 def _only(table: dict, allowed: set, source: str, where: str) -> None:
@@ -196,14 +302,21 @@ def _text(table: dict, key: str, source: str, where: str, required=False) -> str
         return ""
     value = table[key]
     if not isinstance(value, str):
-        raise QbankError(f"{source}: {where} {key} must be a string, not {value!r}")
+        raise QbankError(f"{source}: {where} {key} must be a string, not {_brief(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise QbankError(f"{source}: {where} {key} has {len(value):,} characters; at most {MAX_TEXT_CHARS:,}")
     return value
+
+
+def _brief(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _integer(table: dict, key: str, source: str, where: str, default):
     value = table.get(key, default)
     if value is not default and (isinstance(value, bool) or not isinstance(value, int)):
-        raise QbankError(f"{source}: {where} {key} must be a whole number, not {value!r}")
-    if key == "seed" and value is not None and value < 0:
-        raise QbankError(f"{source}: {where} seed must be 0 or more")
+        raise QbankError(f"{source}: {where} {key} must be a whole number, not {_brief(value)}")
+    if key == "seed" and value is not None and not 0 <= value <= MAX_SEED:
+        raise QbankError(f"{source}: {where} seed must be from 0 to {MAX_SEED}")
     return value

@@ -1,10 +1,16 @@
-"""Writers that only read finished versions: answer key CSV and manifest JSON."""
+"""Writers that only read finished versions: answer key and index CSVs, manifest JSON.
+
+Each writes one version at a time (open, add, close), so a build of thousands of versions
+never holds them all. CSV cells are spreadsheet-safe: a cell that a spreadsheet would run as
+a formula (it starts with =, +, -, @, a tab or a carriage return and is not a number) is written
+with a leading apostrophe, which spreadsheets show as text.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
 
 from qbank import __version__
 from qbank.exact import to_text
@@ -13,23 +19,57 @@ from qbank.spec import ExamSpec
 
 KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "exact", "decimal", "asked", "tolerance",
                "points")
+INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
 
 
-def answer_key_csv(versions: list[Version]) -> str:
-    """One row per answer; a part's points stand on its first answer's row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(KEY_COLUMNS)
-    for version in versions:
-        for q in version.questions:
-            for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
-                for i, name in enumerate(part.answers):
-                    answer = q.variant.answers[name]
-                    writer.writerow((version.code, version.student.id if version.student else "", q.number, letter,
-                                     name, _flat(to_text(answer.exact)), answer.decimal, _asked(part),
-                                     answer.tolerance,
-                                     points if i == 0 else ""))
-    return out.getvalue()
+def safe_cell(value):
+    """The cell as a spreadsheet will show it, never run it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class _Csv:
+    def __init__(self, handle, columns):
+        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer.writerow(columns)
+
+    def rows(self, rows) -> None:
+        self._writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+
+
+class AnswerKey(_Csv):
+    """answer-key.csv: one row per answer; a part's points stand on its first answer's row."""
+
+    def __init__(self, handle):
+        super().__init__(handle, KEY_COLUMNS)
+
+    def add(self, version: Version) -> None:
+        self.rows(_key_rows(version))
+
+
+def _key_rows(version: Version):
+    for q in version.questions:
+        for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
+            for i, name in enumerate(part.answers):
+                answer = q.variant.answers[name]
+                yield (version.code, version.student.id if version.student else "", q.number, letter, name,
+                       _flat(to_text(answer.exact)), answer.decimal, _asked(part), answer.tolerance,
+                       points if i == 0 else "")
+
+
+class Index(_Csv):
+    """index.csv: which version each student has, and its points."""
+
+    def __init__(self, handle):
+        super().__init__(handle, INDEX_COLUMNS)
+
+    def add(self, version: Version) -> None:
+        student = version.student
+        self.rows([(version.number, version.code, student.id if student else "", student.name if student else "",
+                    version.points)])
 
 
 def _asked(part) -> str:
@@ -41,18 +81,30 @@ def _flat(value) -> str:
     return value if isinstance(value, str) else json.dumps(value).replace('"', "")
 
 
-def manifest_json(spec: ExamSpec, versions: list[Version]) -> str:
-    """Everything needed to rebuild any version without sampling."""
-    data = {
-        "qbank": __version__,
-        "spec": {"source": spec.source, "sha256": spec.sha256},
-        "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions},
-        "seed": spec.seed,
-        "versions": [{
-            "number": v.number, "code": v.code,
-            "student": {"id": v.student.id, "name": v.student.name} if v.student else None,
+class Manifest:
+    """manifest.json: everything needed to rebuild any version without sampling; one version a line."""
+
+    def __init__(self, handle, spec: ExamSpec):
+        self._handle, self._first = handle, True
+        head = {
+            "qbank": __version__,
+            "spec": {"source": spec.source, "sha256": spec.sha256},
+            "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions},
+            "seed": spec.seed,
+            # that a secret salted the seeds and where it is read from, never the secret itself
+            "secret": None if spec.secret is None else {"source": spec.secret.source, "check": spec.secret.check},
+        }
+        handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "versions": [\n')
+
+    def add(self, version: Version) -> None:
+        data = {
+            "number": version.number, "code": version.code,
+            "student": {"id": version.student.id, "name": version.student.name} if version.student else None,
             "questions": [{"number": q.number, "points": q.points, "part_points": list(q.part_points),
-                           "variant": q.variant.to_json()} for q in v.questions],
-        } for v in versions],
-    }
-    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+                           "variant": q.variant.to_json()} for q in version.questions],
+        }
+        self._handle.write(("" if self._first else ",\n") + json.dumps(data, ensure_ascii=False))
+        self._first = False
+
+    def close(self) -> None:
+        self._handle.write("\n]}\n")

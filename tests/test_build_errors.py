@@ -29,7 +29,7 @@ CASES = {
                 "question 1 (lstm.param_count) params: parameter 'hidden_size': 0 is outside"),
     "versions zero": ("[exam]\ntitle = 'x'\nversions = 0\n" + GOOD_QUESTION, [], "versions = 0; give 1 or more"),
     "versions flag zero": ("[exam]\ntitle = 'x'\n" + GOOD_QUESTION, ["--versions", "0"], "--versions 0: give 1 or more"),
-    "missing roster": ("[exam]\ntitle = 'x'\nroster = 'absent.csv'\n" + GOOD_QUESTION, [], "absent.csv: cannot read the roster"),
+    "missing roster": ("[exam]\ntitle = 'x'\nroster = 'absent.csv'\n" + GOOD_QUESTION, [], "absent.csv: no such roster file"),
     "duplicate ids": ("[exam]\ntitle = 'x'\nroster = 'dup.csv'\n" + GOOD_QUESTION, [], "dup.csv: line 3 repeats student id 's1'"),
     "no questions": ("[exam]\ntitle = 'x'\n", [], "no [[question]] entries"),
     "part points": ("[exam]\ntitle = 'x'\n" + GOOD_QUESTION + "part_points = [1, 5]\n", [], "must be whole numbers that add up to points = 2"),
