@@ -51,6 +51,7 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     pdflatex = find_pdflatex()
     env = tex_environment(source_date_epoch(spec))
     target = out_dir / outdir.folder_name(out_dir, spec.title)
+    outdir.check_replaceable(target, spec.title)  # before any work; checked again when it is replaced
     with outdir.staging(out_dir, target.name) as staging:
         codes: dict[str, str] = {}  # document name -> version code, to say where TeX failed
         try:

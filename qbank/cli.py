@@ -106,7 +106,7 @@ def _seed(text: str) -> int:
 
 
 def _count(text: str) -> int:
-    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
+    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 18):
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:30]!r}")
     return int(text)
 

@@ -74,7 +74,7 @@ def publish(folder: Path, target: Path, title: str) -> None:
 
     Ctrl-C is held off from here on: once the swap starts, the build finishes."""
     with _out_lock(target.parent), _signals_held():
-        _check_replaceable(target, title)
+        check_replaceable(target, title)
         (folder / MARKER).write_text(json.dumps({"qbank": __version__, "title": title}) + "\n", encoding="utf-8")
         (folder / OWNER).unlink()
         if not target.exists():
@@ -89,7 +89,8 @@ def publish(folder: Path, target: Path, title: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _check_replaceable(target: Path, title: str) -> None:
+def check_replaceable(target: Path, title: str) -> None:
+    """Refuse, in one line, a target that qbank may not replace."""
     if target.is_symlink():
         raise QbankError(f"{target} is a symbolic link; qbank replaces only folders it made: remove the link "
                          f"or choose another --out")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import io
 import os
 import tomllib
 import unicodedata
@@ -253,7 +254,7 @@ def _roster(name, source: str, base: Path) -> tuple[Student, ...]:
     path = base / name
     text = read_text(path, MAX_ROSTER_BYTES, "roster", ROSTER_HINT)
     try:
-        rows = csv.DictReader(text.splitlines())
+        rows = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         header = rows.fieldnames or []
         if not {"id", "name"} <= set(header):
             raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line")

@@ -59,7 +59,8 @@ def default_manifest(default_build):
 def test_default_build_makes_every_file(default_build, default_manifest):
     codes = [v["code"] for v in default_manifest["versions"]]
     assert len(codes) == 3
-    expected = {"all-exams.pdf", "all-solutions.pdf", "answer-key.csv", "manifest.json", "tex"}
+    expected = {"all-exams.pdf", "all-solutions.pdf", "answer-key.csv", "index.csv", "manifest.json", "tex",
+                ".qbank-build"}
     expected |= {f"{kind}-{code}.pdf" for kind in ("exam", "solutions") for code in codes}
     assert {p.name for p in default_build.iterdir()} == expected
     assert {p.name for p in (default_build / "tex").iterdir()} == {

@@ -1,0 +1,211 @@
+"""Where builds land: only qbank's own folders are replaced, concurrent and interrupted builds
+leave a whole build in place, and a failure on the way says what happened in one line."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_qbank
+from qbank import build, cli, outdir, plan, spec
+
+ONE_QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
+
+
+def write_spec(folder: Path, title: str, versions: int = 1, extra: str = "", name: str = "exam.toml") -> Path:
+    path = folder / name
+    path.write_text(f'[exam]\ntitle = "{title}"\nversions = {versions}\n{extra}\n' + ONE_QUESTION, encoding="utf-8")
+    return path
+
+
+def build_cli(folder: Path, spec_path: Path, *args, env=None):
+    return run_qbank("build", "exam", str(spec_path), "--out", str(folder / "out"), *args, cwd=folder, env=env)
+
+
+def hidden(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != outdir.LOCK)
+
+
+def test_titles_with_the_same_slug_get_separate_folders(tmp_path):
+    first = build_cli(tmp_path, write_spec(tmp_path, "Quiz #1", name="a.toml"))
+    second = build_cli(tmp_path, write_spec(tmp_path, "Quiz 1", name="b.toml"))
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    folders = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert len(folders) == 2 and folders[0] == "quiz-1" and folders[1].startswith("quiz-1-")
+    titles = {json.loads((tmp_path / "out" / f / "manifest.json").read_text())["exam"]["title"] for f in folders}
+    assert titles == {"Quiz #1", "Quiz 1"}
+    again = build_cli(tmp_path, write_spec(tmp_path, "Quiz 1", name="b.toml"))  # the same title finds its folder
+    assert again.returncode == 0 and folders[1] in again.stdout
+
+
+def test_a_build_of_an_older_qbank_is_replaced(tmp_path):
+    legacy = tmp_path / "out" / "exam"
+    legacy.mkdir(parents=True)
+    (legacy / "manifest.json").write_text(json.dumps({"qbank": "0.0.9", "exam": {"title": "Exam"}}))
+    result = build_cli(tmp_path, write_spec(tmp_path, "Exam"))
+    assert result.returncode == 0, result.stderr
+    assert (legacy / outdir.MARKER).exists()
+
+
+def test_concurrent_builds_into_one_folder_all_succeed(tmp_path):
+    spec_path = write_spec(tmp_path, "Exam", versions=2)
+    for _ in range(3):
+        runs = [subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", "out"],
+                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(3)]
+        results = [(run.wait(timeout=600), run.stderr.read()) for run in runs]
+        assert all(status == 0 for status, _ in results), results
+    assert hidden(tmp_path / "out") == []
+    manifest = json.loads((tmp_path / "out" / "exam" / "manifest.json").read_text())
+    assert len(manifest["versions"]) == 2
+
+
+def test_dead_builds_are_cleaned_and_live_ones_never(tmp_path):
+    out = tmp_path / "out"
+    dead, live = out / ".exam.partial-1-dead", out / ".exam.partial-2-live"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+        (folder / outdir.OWNER).touch()
+    holder = os.open(live / outdir.OWNER, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as the live build's process holds it
+    try:
+        result = build_cli(tmp_path, write_spec(tmp_path, "Exam"))
+        assert result.returncode == 0, result.stderr
+        assert not dead.exists() and live.exists()
+    finally:
+        os.close(holder)
+
+
+def test_an_old_build_whose_swap_was_cut_is_put_back(tmp_path):
+    out = tmp_path / "out"
+    old = out / ".exam.old-1-cut"  # a power cut between moving the old build away and the new one in
+    old.mkdir(parents=True)
+    (old / outdir.MARKER).write_text(json.dumps({"title": "Exam"}))
+    (old / "all-exams.pdf").write_text("old")
+    with outdir.staging(out, "exam"):
+        assert (out / "exam" / "all-exams.pdf").read_text() == "old" and not old.exists()
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two renames"])
+def test_a_rebuild_replaces_the_previous_build_whole(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)
+    exam = spec.parse(write_spec(tmp_path, "Exam").read_text(), "exam.toml", tmp_path)
+    target = build.build(exam, plan.plan(exam), tmp_path / "out")
+    (target / "stale.txt").write_text("from the previous build")
+    assert build.build(exam, plan.plan(exam), tmp_path / "out") == target
+    assert not (target / "stale.txt").exists() and (target / "manifest.json").exists()
+    assert hidden(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_build_keeps_the_previous_build_and_says_so(tmp_path, sig):
+    spec_path = write_spec(tmp_path, "Exam", versions=1)
+    assert build_cli(tmp_path, spec_path).returncode == 0
+    target = tmp_path / "out" / "exam"
+    before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    spec_path = write_spec(tmp_path, "Exam", versions=40)
+    run = subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", "out"],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob(".exam.partial-*/tex/*.tex")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(sig)
+    status, err = run.wait(timeout=600), run.stderr.read()
+    assert status == cli.INTERRUPTED, err
+    assert err.strip().splitlines() == ["qbank: interrupted; nothing was changed (a previous build is kept)"]
+    assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before
+    assert hidden(tmp_path / "out") == []
+
+
+def test_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
+    real_open = open
+
+    def full(path, *args, **kwargs):  # the answer key lands on a device with no space left
+        return real_open("/dev/full", "w") if str(path).endswith("answer-key.csv") else real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(build, "open", full, raising=False)
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, "Exam")
+    assert cli.main(["build", "exam", "exam.toml", "--out", "out"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and "free some space" in err[0]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [outdir.LOCK]
+
+
+def test_tex_killed_without_a_log_says_so_and_keeps_what_it_printed(tmp_path):
+    fake = tmp_path / "bin" / "pdflatex"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'This is a fake pdfTeX'\nkill -9 $$\n")
+    fake.chmod(0o755)
+    env = os.environ | {"PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    result = build_cli(tmp_path, write_spec(tmp_path, "Exam"), env=env)
+    line = result.stderr.strip()
+    assert result.returncode == 2 and len(line.splitlines()) == 1 and "TeX was killed by signal 9" in line
+    kept = Path(line.rsplit("log kept at ", 1)[1])
+    assert "fake pdfTeX" in kept.read_text()
+
+
+def test_a_bug_is_one_line_with_exit_70_and_a_traceback_only_with_debug(tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(cli.registry, "get", broken)
+    assert cli.main(["show", "bn.statistics"]) == cli.INTERNAL
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (ZeroDivisionError: a bug)" in err and "Traceback" not in err
+    assert cli.main(["show", "bn.statistics", "--debug"]) == cli.INTERNAL
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_text(tmp_path):
+    (tmp_path / "students.csv").write_text('id,name\n=HYPERLINK("http://x"),@SUM(A1)\n-5,+Ada\n', encoding="utf-8")
+    result = build_cli(tmp_path, write_spec(tmp_path, "Exam", extra='roster = "students.csv"'))
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "exam"
+    index = list(csv.DictReader((folder / "index.csv").open(encoding="utf-8")))
+    assert [(r["student_id"], r["student_name"]) for r in index] == [("'=HYPERLINK(\"http://x\")", "'@SUM(A1)"),
+                                                                      ("-5", "'+Ada")]
+    key = list(csv.DictReader((folder / "answer-key.csv").open(encoding="utf-8")))
+    assert {r["student_id"] for r in key} == {"'=HYPERLINK(\"http://x\")", "-5"}
+    for row in key:
+        assert not row["exact"].startswith(("=", "+", "@")) and not row["decimal"].startswith(("=", "+", "@"))
+
+
+def test_a_roster_saved_by_excel_with_a_byte_order_mark_and_accents_builds(tmp_path):
+    (tmp_path / "students.csv").write_bytes("id,name\ns1,José Müller-Łukasiewicz\n".encode("utf-8-sig"))
+    result = build_cli(tmp_path, write_spec(tmp_path, "Exam", extra='roster = "students.csv"'))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_secret_salts_every_seed_is_never_written_and_is_needed_to_rebuild(tmp_path):
+    secret = "correct horse battery staple"
+    env = os.environ | {"QBANK_TEST_SECRET": secret}
+    plain = write_spec(tmp_path, "Exam", versions=3, name="plain.toml")
+    salted = write_spec(tmp_path, "Exam", versions=3, extra='secret = "env:QBANK_TEST_SECRET"', name="salted.toml")
+    without = [v.code for v in plan.plan(spec.load(plain))]
+    result = build_cli(tmp_path, salted, env=env)
+    assert result.returncode == 0, result.stderr
+    manifest_path = tmp_path / "out" / "exam" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert not {v["code"] for v in manifest["versions"]} & set(without)
+    assert manifest["secret"]["source"] == "env:QBANK_TEST_SECRET"
+    assert secret not in "".join(p.read_text(errors="replace") for p in (tmp_path / "out").rglob("*")
+                                 if p.is_file() and p.suffix != ".pdf")
+    rebuilt = run_qbank("build", "exam", "--from-manifest", str(manifest_path), "--out", str(tmp_path / "again"),
+                        cwd=tmp_path, env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    wrong = run_qbank("build", "exam", "--from-manifest", str(manifest_path), "--out", str(tmp_path / "again"),
+                      cwd=tmp_path, env=os.environ | {"QBANK_TEST_SECRET": "x" * 20})
+    assert wrong.returncode == 2 and "is not the one this build was made with" in wrong.stderr
+    shown = run_qbank("show-version", manifest["versions"][0]["code"], "--spec", str(salted), cwd=tmp_path, env=env)
+    assert shown.returncode == 0 and manifest["versions"][0]["code"] in shown.stdout
