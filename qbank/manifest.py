@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qbank import registry
 from qbank.errors import QbankError
+from qbank.exact import from_text
 from qbank.generator import render_variant, solve_variant
 from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_QUESTIONS,
                           MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
@@ -141,15 +142,16 @@ def _variant(data, where: str) -> Variant:
         raise _Bad(f"{where}.answers must be a non-empty object")
     for name, answer in answers.items():
         if not isinstance(answer, dict) or not _is_exact_text(answer.get("exact")):
-            raise _Bad(f"{where}.answers.{name[:40]}.exact must be a string or a list of them")
+            raise _Bad(f"{where}.answers.{name[:40]}.exact must be an exact value or a list of them")
     return Variant.from_json(data)
 
 
-def _is_exact_text(value) -> bool:
-    """What exact.to_text writes: a string, or (nested) non-empty lists of strings."""
+def _is_exact_text(value, inside_list: bool = False) -> bool:
+    """What exact.to_text writes: a string (a number, or a text answer), or (nested) non-empty lists
+    of numbers."""
     if isinstance(value, list):
-        return bool(value) and all(_is_exact_text(item) for item in value)
-    return isinstance(value, str)
+        return bool(value) and all(_is_exact_text(item, True) for item in value)
+    return isinstance(value, str) and (not inside_list or not isinstance(from_text(value), str))
 
 
 def _same_exam(versions: list[Version]) -> None:

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +79,34 @@ def run_qbank(*args, cwd=None, env=None):
 @pytest.fixture
 def qbank_cli(tmp_path):
     return lambda *args, **kw: run_qbank(*args, cwd=kw.pop("cwd", tmp_path), **kw)
+
+
+def nested(depth: int) -> str:
+    """JSON or TOML text of a number inside depth nested lists."""
+    return "[" * depth + "1" + "]" * depth
+
+
+def good_manifest() -> dict:
+    """The manifest of a one-question exam with the two-student roster of tests/data, without TeX."""
+    from pathlib import Path
+
+    from qbank import plan, spec
+    from qbank.writers import Manifest
+
+    text = '[exam]\ntitle = "Exam"\nroster = "students.csv"\n[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
+    exam = spec.parse(text, "exam.toml", base=Path(__file__).parent / "data")
+    handle = _Text()
+    writer = Manifest(handle, exam)
+    for version in plan.iter_plan(exam):
+        writer.add(version)
+    writer.close()
+    return json.loads(handle.text)
+
+
+class _Text:
+    """A text sink for the streaming writers."""
+
+    text = ""
+
+    def write(self, text):
+        self.text += text

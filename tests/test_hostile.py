@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from qbank import cli, plan, spec
-from qbank.writers import Manifest
+from conftest import good_manifest, nested
+from qbank import cli
 
 TITLE = "Exam"
 QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
@@ -25,10 +25,6 @@ QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
 def exam_spec(exam: str = "", question: str = "", questions: str | None = None) -> str:
     return f'[exam]\ntitle = "{TITLE}"\nversions = 1\n{exam}\n' + (QUESTION + question if questions is None
                                                                      else questions)
-
-
-def nested(depth: int, open_="[", close="]", inner="1") -> str:
-    return open_ * depth + inner + close * depth
 
 
 def roster(text: str | bytes) -> dict:
@@ -211,26 +207,6 @@ FILE_CASES = {
 }
 
 
-def good_manifest() -> dict:
-    exam = spec.parse(exam_spec('roster = "students.csv"'), "exam.toml", base=_ROSTER_DIR)
-    handle = _Text()
-    writer = Manifest(handle, exam)
-    for version in plan.iter_plan(exam):
-        writer.add(version)
-    writer.close()
-    return json.loads(handle.text)
-
-
-class _Text:
-    text = ""
-
-    def write(self, text):
-        self.text += text
-
-
-_ROSTER_DIR = Path(__file__).parent / "data"
-
-
 def manifest_case(change) -> tuple:
     data = good_manifest()
     text = change(data)
@@ -262,7 +238,8 @@ MANIFEST_CASES = {
     "exact reaches __globals__": (_set(ANSWER, "(lambda: 0).__globals__['__builtins__']"), "different answers"),
     "exact raises a huge power": (_set(ANSWER, "2**10**10**10"), "different answers"),
     "exact of 100,000 characters": (_set(ANSWER, "1+" * 50_000 + "1"), "different answers"),
-    "exact an object": (_set(ANSWER, {"a": 1}), "must be a string or a list of them"),
+    "exact an object": (_set(ANSWER, {"a": 1}), "must be an exact value or a list of them"),
+    "exact a list of words": (_set(ANSWER, ["one", "two"]), "must be an exact value or a list of them"),
     "code ../x": (_set("versions.0.code", "../x"), "is not a version code"),
     "code with TeX": (_set("versions.0.code", "\\def"), "is not a version code"),
     "points with TeX": (_set("versions.0.questions.0.points", "\\input{x}"), "points must be a whole number"),
