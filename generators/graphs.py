@@ -5,10 +5,11 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal, decimal_latex, sigmoid
+from qbank.exact import decimal, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Num
+from qbank.tex import keyed
 
 R = sympy.Rational
 
@@ -45,10 +46,10 @@ class Sigmoid(Generator):
         solution = (
             rf"Forward: $a = {sympy.latex(a)}$, $b = {sympy.latex(b)} \approx {decimal(b)}$, "
             rf"$c = {sympy.latex(c)} \approx {decimal(c)}$, $f = {sympy.latex(f)} \approx {decimal(f)}$: "
-            rf"${answers['nodes'].latex} \approx {decimal_latex(answers['nodes'].exact)}$, $f = {answers['f'].latex}$. "
+            rf"$(a, b, c, f) {keyed(answers['nodes'])}$, $f = {answers['f'].latex}$. "
             r"Backward, multiplying local derivatives from $f$ down: $\partial f/\partial c = -1/c^2$, "
             r"$\partial c/\partial b = 1$, $\partial b/\partial a = e^{a} = b$, $\partial a/\partial z = -1$, so "
-            rf"$df/dz = \frac{{b}}{{c^2}} = {answers['df_dz'].latex} \approx {decimal(answers['df_dz'].exact)}$ "
+            rf"$df/dz = \frac{{b}}{{c^2}} {keyed(answers['df_dz'])}$ "
             r"(the same as $f(1 - f)$).")
         return Rendered(statement, parts, solution)
 

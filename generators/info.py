@@ -5,10 +5,10 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Num, Vector
+from qbank.tex import keyed
 
 R = sympy.Rational
 
@@ -63,8 +63,8 @@ class Divergence(Generator):
         parts = (Part(r"Compute $\mathrm{KL}(p\|q)$.", ("kl_pq",), 2), Part(r"Compute $\mathrm{KL}(q\|p)$.", ("kl_qp",), 1),
                  Part(r"Compute $\mathrm{JS}(p, q)$.", ("js",), 2))
         solution = (
-            rf"$\mathrm{{KL}}(p\|q) = {answers['kl_pq'].latex} \approx {decimal(answers['kl_pq'].exact)}$; "
-            rf"$\mathrm{{KL}}(q\|p) = {answers['kl_qp'].latex} \approx {decimal(answers['kl_qp'].exact)}$ "
+            rf"$\mathrm{{KL}}(p\|q) {keyed(answers['kl_pq'])}$; "
+            rf"$\mathrm{{KL}}(q\|p) {keyed(answers['kl_qp'])}$ "
             r"(KL is not symmetric); with $m = " + sympy.latex(tuple((a + b) / 2 for a, b in zip(p["p"], p["q"])))
-            + rf"$, $\mathrm{{JS}} = {answers['js'].latex} \approx {decimal(answers['js'].exact)}$.")
+            + rf"$, $\mathrm{{JS}} {keyed(answers['js'])}$.")
         return Rendered(statement, parts, solution)

@@ -9,6 +9,7 @@ from qbank.exact import decimal_latex, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Int, Num, Vector
+from qbank.tex import keyed
 
 R = sympy.Rational
 
@@ -48,11 +49,11 @@ class SoftmaxCrossEntropy(Generator):
                  Part("What would the loss be for a uniform prediction over the classes?", ("uniform_loss",), 1),
                  Part(r"Compute the gradient $\partial L/\partial z$.", ("grad",), 2))
         solution = (
-            rf"$p = {answers['probs'].latex} \approx {decimal_latex(answers['probs'].exact)}$. "
-            rf"$L = -\ln p_{k} = {answers['loss'].latex} \approx {decimal_latex(answers['loss'].exact)}$. "
-            rf"A uniform prediction gives every class $1/{C}$: $-\ln(1/{C}) = {answers['uniform_loss'].latex} \approx "
-            rf"{decimal_latex(answers['uniform_loss'].exact)}$. The gradient of softmax cross-entropy is $p$ minus the "
-            rf"one-hot target: $\partial L/\partial z = {answers['grad'].latex} \approx {decimal_latex(answers['grad'].exact)}$.")
+            rf"$p {keyed(answers['probs'])}$. "
+            rf"$L = -\ln p_{k} {keyed(answers['loss'])}$. "
+            rf"A uniform prediction gives every class $1/{C}$: $-\ln(1/{C}) "
+            rf"{keyed(answers['uniform_loss'])}$. The gradient of softmax cross-entropy is $p$ minus the "
+            rf"one-hot target: $\partial L/\partial z {keyed(answers['grad'])}$.")
         return Rendered(statement, parts, solution)
 
 
@@ -86,8 +87,8 @@ class BinaryCrossEntropy(Generator):
         parts = (Part("Compute $a$.", ("a",), 1), Part("Compute $L$.", ("loss",), 1),
                  Part(r"Compute $\partial L/\partial z$.", ("dL_dz",), 2))
         solution = (
-            rf"$a = {answers['a'].latex} \approx {decimal_latex(answers['a'].exact)}$; "
-            rf"$L = {answers['loss'].latex} \approx {decimal_latex(answers['loss'].exact)}$. "
+            rf"$a {keyed(answers['a'])}$; "
+            rf"$L {keyed(answers['loss'])}$. "
             r"With $\partial L/\partial a = -y/a + (1-y)/(1-a)$ and $\partial a/\partial z = a(1-a)$ the product "
-            rf"simplifies to $a - y = {answers['dL_dz'].latex} \approx {decimal_latex(answers['dL_dz'].exact)}$.")
+            rf"simplifies to $a - y {keyed(answers['dL_dz'])}$.")
         return Rendered(statement, parts, solution)

@@ -9,7 +9,7 @@ from qbank.exact import decimal, decimal_latex, sigmoid, to_float
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Num, Vector
-from qbank.tex import sequence
+from qbank.tex import keyed, sequence
 
 R = sympy.Rational
 # Learning rates with the slopes |a| that make each step shrink the distance to the minimum by
@@ -227,7 +227,7 @@ class AdamStep(Generator):
             rf"$w = {decimal(w)}$, $b = {decimal(b)}$" for t, (y_hat, g, w, b) in enumerate(self.run(p), 1))
         note = (r" With bias correction the first step moves each parameter by almost exactly $\eta$ against the "
                 r"sign of its gradient ($\hat m/\sqrt{\hat v} = g/|g|$)." if corrected else "")
-        solution = (lines + "." + note + rf" So $\hat y = {answers['y_hat'].latex} \approx {decimal(answers['y_hat'].exact)}$, "
+        solution = (lines + "." + note + rf" So $\hat y {keyed(answers['y_hat'])}$, "
                     rf"$w \approx {decimal_latex(answers['w'].exact)}$, $b \approx {decimal_latex(answers['b'].exact)}$.")
         return Rendered(statement, parts, solution)
 

@@ -9,7 +9,7 @@ from qbank.exact import decimal_latex, latex, scalars, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Matrix, Num, Vector
-from qbank.tex import as_asked, display, factor, sequence
+from qbank.tex import as_asked, display, factor, sequence, step_value
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
@@ -249,8 +249,8 @@ class Forward(Generator):
                  Part(rf"Compute the outputs ${sequence('y', T)}$.", ("y",), 2))
         lines = []
         for t, (z, h, a, y) in enumerate(self.steps(p), 1):
-            lines.append(rf"Step {t}: $W_{{xh}} x_{t} + W_{{hh}} h_{{{t - 1}}} + b_h = {latex(z)}$ "
-                         rf"$\approx {decimal_latex(z)}$, so $h_{t} = {latex(h)} \approx {decimal_latex(h)}$; "
+            lines.append(rf"Step {t}: $W_{{xh}} x_{t} + W_{{hh}} h_{{{t - 1}}} + b_h {step_value(z)}$, "
+                         rf"so $h_{t} {step_value(h)}$; "
                          rf"$W_{{hy}} h_{t} + b_y \approx {decimal_latex(a)}$, so $y_{t} \approx {decimal_latex(y)}$.")
         solution = ("\n\n".join(lines) + "\n\n" + r"In full, $h$ (one row per step) is "
                     + rf"\[ h {as_asked(answers['h'])} \]" + "and $y$ is" + rf"\[ y {as_asked(answers['y'])} \]")

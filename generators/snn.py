@@ -8,7 +8,7 @@ from qbank.exact import decimal
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Num, Vector
-from qbank.tex import approx, sequence
+from qbank.tex import keyed, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 R = sympy.Rational
@@ -112,13 +112,13 @@ class Lif(Generator):
             r"$t$ & $V_t$ & $y_t$ & $s_t$ & $\partial V_t/\partial w$ & $\partial V_t/\partial b$ \\ \hline" "\n"
             + rows + "\n\\end{tabular}\\end{center}\n"
             r"Then $\partial z/\partial \cdot = \sum_t s_t\, \partial V_t/\partial \cdot$: "
-            rf"$V = {approx(answers['v'])}$, $y = {answers['y'].latex}$, "
-            rf"$\partial z/\partial w = {approx(answers['dz_dw'])}$, $\partial z/\partial b = {approx(answers['dz_db'])}$, "
-            rf"$\partial z/\partial x = {approx(answers['dz_dx'])}$ "
+            rf"$V {keyed(answers['v'])}$, $y = {answers['y'].latex}$, "
+            rf"$\partial z/\partial w {keyed(answers['dz_dw'])}$, $\partial z/\partial b {keyed(answers['dz_db'])}$, "
+            rf"$\partial z/\partial x {keyed(answers['dz_dx'])}$ "
             r"($\partial V_t/\partial x_k = \beta\,\partial V'_{t-1}/\partial x_k + w[t = k]$).")
         if p["trainable"]:
             text += (r" For $\beta$: $\partial V_t/\partial \beta = \beta\,\partial V'_{t-1}/\partial\beta + V'_{t-1}$, "
-                     rf"giving $\partial z/\partial \beta = {approx(answers['dz_dbeta'])}$; the threshold enters only "
-                     rf"through $\xi_t = V_t - \theta$: $\partial z/\partial \theta = -\sum_t s_t = "
-                     rf"{approx(answers['dz_dthreshold'])}$.")
+                     rf"giving $\partial z/\partial \beta {keyed(answers['dz_dbeta'])}$; the threshold enters only "
+                     rf"through $\xi_t = V_t - \theta$: $\partial z/\partial \theta = -\sum_t s_t "
+                     rf"{keyed(answers['dz_dthreshold'])}$.")
         return text

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal as decimal_text
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Vector
+from qbank.tex import keyed
 
 I = sympy.Integer
 
@@ -151,7 +151,7 @@ class InitVariance(Generator):
         if uniform:
             parts.append(Part("The weights are drawn from $U(-a, a)$: what is $a$?", ("bound",), 1))
         solution = (SCHEME_TEXT[p["scheme"]] + rf" $= {answers['variance'].latex}$, so the standard deviation is "
-                    rf"${answers['std'].latex} \approx {decimal_text(answers['std'].exact)}$"
-                    + (rf"; $U(-a, a)$ has variance $a^2/3$, so $a = \sqrt{{3\,\mathrm{{Var}}}} = {answers['bound'].latex}"
-                       rf" \approx {decimal_text(answers['bound'].exact)}$." if uniform else "."))
+                    rf"$\sqrt{{\mathrm{{Var}}}} {keyed(answers['std'])}$"
+                    + (rf"; $U(-a, a)$ has variance $a^2/3$, so $a = \sqrt{{3\,\mathrm{{Var}}}} "
+                       rf"{keyed(answers['bound'])}$." if uniform else "."))
         return Rendered(statement, tuple(parts), solution)

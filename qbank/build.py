@@ -58,12 +58,11 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
             texdir = staging / "tex"
             texdir.mkdir()
             numbers = _write_sources(spec, versions, staging, codes)
-            pages = _compile_all(pdflatex, texdir, list(codes), env, progress)
+            _compile_all(pdflatex, texdir, list(codes), env, progress)
             for kind in KINDS:
                 names = [f"{kind}-{code}" for code in numbers]
                 merged = MERGED[kind]
-                (texdir / f"{merged}.tex").write_text(merged_document([(n, pages[n]) for n in names]),
-                                                     encoding="utf-8")
+                (texdir / f"{merged}.tex").write_text(merged_document(names, spec.paper), encoding="utf-8")
                 compile_pdf(pdflatex, texdir, merged, env, passes=1)
                 for name in [*names, merged]:
                     (texdir / f"{name}.pdf").rename(staging / f"{name}.pdf")
@@ -100,14 +99,13 @@ def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, c
     return order
 
 
-def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: bool) -> dict[str, int]:
+def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: bool) -> None:
     """Every document on every core; stops at the first failure."""
-    pages = {}
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         futures = {pool.submit(compile_pdf, pdflatex, texdir, name, env): name for name in names}
         try:
             for done, future in enumerate(as_completed(futures), 1):
-                pages[futures[future]] = future.result()
+                future.result()
                 if progress:
                     print(f"\rqbank: compiled {done}/{len(names)} documents", end="", file=sys.stderr, flush=True)
         except BaseException:
@@ -116,7 +114,6 @@ def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: 
         finally:
             if progress:
                 print(file=sys.stderr)
-    return pages
 
 
 def _located(exc: TexError, codes: dict) -> QbankError:

@@ -16,12 +16,12 @@ from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
 from qbank.errors import QbankError
-from qbank.exact import decimal_latex, is_matrix
+from qbank.exact import decimal_latex, is_matrix, latex
 from qbank.model import Answer
 from qbank.plan import Question, Version
 from qbank.spec import ExamSpec
 
-PACKAGES = (("geometry", "a4paper,margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
+PACKAGES = (("geometry", "margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
             ("lastpage", None), ("fancyhdr", None), ("needspace", None))
 
 
@@ -68,17 +68,49 @@ def printable_characters() -> frozenset[int]:
     return frozenset(found)
 
 
+PAPER_OPTIONS = {"a4": "a4paper", "letter": "letterpaper"}
+
+# Layout macros every exam and solutions document carries.
+LAYOUT = r"""
+\pdftrailerid{}
+\setcounter{MaxMatrixCols}{32}
+\setlength{\emergencystretch}{3em}
+\newbox\qbankbox
+\newif\ifqbankmeasuring
+\newcommand{\qbankkeep}[1]{\ifqbankmeasuring\else\Needspace{#1}\fi}
+\newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
+  \par\nobreak\smallskip}
+\newcommand{\qbankquestion}[2]{\par
+  \setbox\qbankbox=\vbox{\qbankmeasuringtrue #2}%
+  \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax<\textheight
+    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}\unvbox\qbankbox
+  \else
+    \setbox\qbankbox=\vbox{\qbankmeasuringtrue #1}%
+    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}#2%
+  \fi\par}
+\newcommand{\qbankduplex}{\clearpage\ifodd\value{page}\else\null\vfill
+  \begin{center}\itshape This page is intentionally left blank.\end{center}\vfill\clearpage\fi}
+"""
+# Why the macros: a question that fits on a page is typeset into a box first and placed where the
+# whole box fits (\qbankquestion), so it is never split; a longer one keeps its heading, statement
+# and first part together, and each later part with its answer space (\qbankkeep). A document with
+# an odd number of pages gets a last page that says it is blank, so duplex copies start each
+# student's exam on a fresh sheet (\\qbankduplex).
+
+
 def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
     doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
                    geometry_options=None, lmodern=True, textcomp=True)
     for name, options in PACKAGES:
+        if name == "geometry":
+            options = f"{PAPER_OPTIONS[spec.paper]},{options}"
         doc.packages.append(Package(name, options=options))
-    doc.preamble.append(NoEscape(r"\pdftrailerid{}"))  # no run-specific /ID: builds are byte-identical
-    doc.preamble.append(NoEscape(r"\setcounter{MaxMatrixCols}{32}"))  # amsmath stops at 10 columns
+    doc.preamble.append(NoEscape(LAYOUT))
     _footer(doc, spec, version, solutions)
-    _title_block(doc, spec, version, solutions)
+    _cover(doc, spec, version, solutions)
     for question in version.questions:
-        _question(doc, question, solutions)
+        doc.append(NoEscape(_question(question, solutions)))
+    doc.append(NoEscape(r"\qbankduplex"))  # before \end{document}, so "Page x of y" counts the blank page
     return doc.dumps() + "\n"
 
 
@@ -86,12 +118,16 @@ def _footer(doc, spec, version, solutions):
     doc.preamble.append(NoEscape(r"\fancyhf{}\renewcommand{\headrulewidth}{0pt}"))
     doc.append(NoEscape(r"\pagestyle{fancy}"))  # after pylatex's own \pagestyle{empty}
     label = "Solutions, version " if solutions else "Version "
+    student = version.student
+    middle = user(f"{student.name} ({student.id})" if student.name else student.id) if student else user(spec.course)
     doc.preamble.append(NoEscape(r"\lfoot{\small " + label + r"\texttt{" + version.code + "}}"))
-    doc.preamble.append(NoEscape(r"\cfoot{\small " + user(spec.course) + "}"))
+    doc.preamble.append(NoEscape(r"\cfoot{\parbox[t]{0.55\textwidth}{\centering\small " + middle + "}}"))
     doc.preamble.append(NoEscape(r"\rfoot{\small Page \thepage\ of \pageref{LastPage}}"))
 
 
-def _title_block(doc, spec, version, solutions):
+def _cover(doc, spec, version, solutions):
+    """Page 1: title, course, date, version, time allowed and points; the student's fields or the
+    key's warning; the instructions; the grading table. The questions start on page 2."""
     title = user(spec.title) + (" --- Solutions" if solutions else "")
     doc.append(NoEscape(r"\begin{center}"))
     if spec.course:
@@ -99,6 +135,8 @@ def _title_block(doc, spec, version, solutions):
     doc.append(NoEscape(r"{\LARGE\bfseries " + title + r"}\\[6pt]"))
     details = [user(spec.date)] if spec.date else []
     details.append(NoEscape(r"Version \fbox{\texttt{" + version.code + "}}"))
+    if spec.duration:
+        details.append(NoEscape("Time allowed: " + user(spec.duration)))
     details.append(NoEscape(f"{version.points} points"))
     doc.append(NoEscape(r" \quad\textbullet\quad ".join(details) + r"\end{center}"))
     if solutions:
@@ -109,7 +147,24 @@ def _title_block(doc, spec, version, solutions):
     if spec.instructions.strip() and not solutions:
         doc.append(NoEscape(r"\paragraph{Instructions.}"))
         doc.append(NoEscape(r"\par ".join(user(p.strip()) for p in spec.instructions.split("\n\n") if p.strip())))
-    doc.append(NoEscape(r"\bigskip"))
+    doc.append(NoEscape(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage"))
+
+
+# Rows per column of the grading table: longer exams get tables side by side.
+GRADING_ROWS = 15
+
+
+def _grading_table(version, solutions) -> str:
+    """Question, points and (on the exam) an empty score box per question, and the total."""
+    header = r"\textbf{Question} & \textbf{Points}" + ("" if solutions else r" & \textbf{Score}")
+    columns = "|c|c|" if solutions else "|c|c|p{2.2cm}|"
+    score = "" if solutions else " & "
+    rows = [f"{q.number} & {q.points}{score}" for q in version.questions]
+    rows.append(rf"\textbf{{Total}} & \textbf{{{version.points}}}{score}")
+    tables = [rf"\begin{{tabular}}[t]{{{columns}}}\hline {header} \\ \hline "
+              + "".join(row + r" \\ \hline " for row in rows[i:i + GRADING_ROWS]) + r"\end{tabular}"
+              for i in range(0, len(rows), GRADING_ROWS)]
+    return r"\begin{center}\renewcommand{\arraystretch}{1.6}" + r"\quad ".join(tables) + r"\end{center}"
 
 
 def _student_fields(doc, version):
@@ -120,68 +175,81 @@ def _student_fields(doc, version):
                         r"Name: & " + name + r" & Student ID: & " + sid + r"\end{tabular}\par"))
 
 
-def _question(doc, question: Question, solutions: bool):
+def _question(question: Question, solutions: bool) -> str:
+    """The question as \\qbankquestion{head}{whole} (see LAYOUT), head being its heading, statement
+    and first part."""
     rendered = question.rendered
-    doc.append(NoEscape(f"% question {question.number}: {question.variant.generator}"))
-    doc.append(NoEscape(r"\Needspace{14\baselineskip}"))
-    doc.append(NoEscape(rf"\section*{{Question {question.number} \hfill \normalsize ({_points(question.points)})}}"))
-    doc.append(generated(rendered.statement))
-    doc.append(NoEscape(r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}"))
-    for part, points in zip(rendered.parts, question.part_points):
-        answers = [question.variant.answers[name] for name in part.answers]
-        if not solutions:  # keep a part's prompt and its answer space on one page
-            doc.append(NoEscape(rf"\Needspace{{{_space(answers) + 1.5:.1f}cm}}"))
-        doc.append(NoEscape(r"\item "))
-        doc.append(generated(part.prompt))
-        doc.append(NoEscape(rf" \hfill [{_points(points)}]"))
-        if solutions:
-            for answer in answers:
-                doc.append(NoEscape(r"\par\smallskip\textbf{Answer:} "))
-                doc.append(generated(_answer_tex(answer, part.decimals)))
-        else:
-            doc.append(NoEscape(rf"\par\vspace{{{_space(answers):.1f}cm}}"))
-    doc.append(NoEscape(r"\end{enumerate}"))
+    heading = rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
+    parts = [_part(question, part, points, solutions)
+             for part, points in zip(rendered.parts, question.part_points)]
+    enumerate_ = r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}"
+    head = heading + enumerate_ + parts[0] + r"\end{enumerate}"
+    whole = heading + enumerate_ + "".join(parts) + r"\end{enumerate}"
     if solutions:
-        doc.append(NoEscape(r"\paragraph{Worked solution.}"))
-        doc.append(generated(rendered.solution))
-    doc.append(NoEscape(r"\bigskip"))
+        whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
+    return (f"% question {question.number}: {question.variant.generator}\n"
+            + rf"\qbankquestion{{{head}}}{{{whole}}}" + "\n")
+
+
+def _part(question: Question, part, points: int, solutions: bool) -> str:
+    answers = [(name, question.variant.answers[name]) for name in part.answers]
+    prompt = r"\item " + generated(part.prompt) + rf" \hfill [{_points(points)}]"
+    if solutions:
+        return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals)
+                                for name, answer in answers)
+    space = question.space if question.space is not None else answer_space([a for _, a in answers])
+    # the prompt and its answer space stay on one page
+    return rf"\qbankkeep{{{space + 1.5:.1f}cm}}" + prompt + rf"\par\vspace{{{space:.1f}cm}}"
 
 
 def _points(points: int) -> str:
     return f"{points} point{'' if points == 1 else 's'}"
 
 
+def _answer_line(name: str, answer: Answer, decimals: int | None) -> str:
+    """One key line, labelled with the answer's name as answer-key.csv has it."""
+    return r"\texttt{" + escape_latex(name) + r"}: " + _answer_tex(answer, decimals)
+
+
 def _answer_tex(answer: Answer, decimals: int | None) -> str:
     """A part that asks for decimals is keyed by its decimals; one that asks for the exact value
-    by the exact value, with its decimals beside it when they are not the same number."""
+    by the exact value, with its decimals beside it when they are not the same number. A vector of
+    one entry is shown as the scalar it is."""
+    value = scalar_if_single(answer.exact)
     if decimals is not None:
-        return rf"$\approx {decimal_latex(answer.exact)}$ \quad ({decimals} decimal places)"
-    exact = answer.latex
-    shown = "$" + exact + "$"
-    if is_matrix(answer.exact):
-        shown = r"\[" + exact + r"\]"
+        return rf"$\approx {decimal_latex(value)}$ \quad ({decimals} decimal places)"
+    exact = latex(value)
+    shown = r"\[" + exact + r"\]" if is_matrix(value) else "$" + exact + "$"
     if answer.tolerance:
-        shown += r" \quad $\approx " + decimal_latex(answer.exact) + "$"
+        shown += r" \quad $\approx " + decimal_latex(value) + "$"
     return shown
 
 
-def _space(answers: list[Answer]) -> float:
-    """Room to write in, in cm: more for vectors and for every matrix row."""
-    space = 2.5
+def scalar_if_single(value):
+    """(x,) is x: a one-entry vector reads as a scalar in the key."""
+    return value[0] if isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple) else value
+
+
+def answer_space(answers: list[Answer]) -> float:
+    """Room to write in, in cm, from what the part asks for: a line per further scalar, more for a
+    vector and a line per matrix row."""
+    space = 2.0
     for answer in answers:
-        value = answer.exact
+        value = scalar_if_single(answer.exact)
         if is_matrix(value):
-            space = max(space, 2.0 + 1.0 * len(value))
+            space += 0.9 * len(value)
         elif isinstance(value, tuple):
-            space = max(space, 3.0)
-    return space
+            space += 1.2
+        else:
+            space += 0.6
+    return round(min(space, 12.0), 1)
 
 
-def merged_document(documents: list[tuple[str, int]]) -> str:
-    """All versions in one PDF for duplex printing: each starts on an odd page."""
-    lines = [r"\documentclass{article}", r"\usepackage{pdfpages}", r"\pdftrailerid{}", r"\begin{document}"]
-    for name, pages in documents:
-        blank = ",{}" if pages % 2 else ""
-        lines.append(rf"\includepdf[pages={{-{blank}}}]{{{name}.pdf}}")
+def merged_document(names: list[str], paper: str) -> str:
+    """All versions in one PDF at the documents' own paper size (every document has an even page
+    count, so each version starts on a fresh sheet when printed duplex)."""
+    lines = [rf"\documentclass[{PAPER_OPTIONS[paper]}]{{article}}", r"\usepackage{pdfpages}", r"\pdftrailerid{}",
+             r"\begin{document}"]
+    lines += [rf"\includepdf[pages=-,fitpaper]{{{name}.pdf}}" for name in names]
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"

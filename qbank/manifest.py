@@ -20,11 +20,12 @@ from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_
                           MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
 from qbank.model import Variant
 from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
-from qbank.spec import ExamSpec, Student, read_secret, read_text
+from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, Student, read_secret, read_text
 
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}
-_OPTIONAL_KEYS = {"secret"}  # manifests of older qbank versions have no "secret"
+# fields that manifests of older qbank versions lack
+_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space"}
 
 
 class _Bad(Exception):
@@ -51,8 +52,11 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     _table(data, _TOP_KEYS, "the manifest")
     _string(data["qbank"], "qbank", 40)
     spec_data = _table(data["spec"], {"source", "sha256"}, "spec")
-    exam = _table(data["exam"], {"title", "course", "date", "instructions"}, "exam")
-    texts = {key: _string(exam[key], f"exam.{key}", MAX_TEXT_CHARS) for key in exam}
+    exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration"}, "exam")
+    texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam}
+    paper = exam.get("paper", "a4")
+    if paper not in PAPERS:
+        raise _Bad(f"exam.paper must be one of {', '.join(PAPERS)}")
     seed = _integer(data["seed"], "seed", 0, MAX_SEED)
     secret = _secret(data.get("secret"), spec_data, path)
     versions_data = _list(data["versions"], "versions", MAX_VERSIONS)
@@ -63,7 +67,7 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
         raise _Bad("two versions have the same student id")
     spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
                     texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
-                    students, (), secret=secret)
+                    students, (), secret=secret, paper=paper, duration=texts.get("duration", ""))
     return spec, versions
 
 
@@ -100,7 +104,7 @@ def _version(data, index: int, path: Path) -> Version:
 
 
 def _question(data, index: int, where: str, path: Path, code: str) -> Question:
-    data = _table(data, {"number", "points", "part_points", "variant"}, where)
+    data = _table(data, {"number", "points", "part_points", "answer_space", "variant"}, where)
     if _integer(data["number"], f"{where}.number", 1, MAX_QUESTIONS) != index + 1:
         raise _Bad(f"{where}.number is {data['number']}, expected {index + 1}")
     points = _integer(data["points"], f"{where}.points", 1, MAX_POINTS)
@@ -108,6 +112,10 @@ def _question(data, index: int, where: str, path: Path, code: str) -> Question:
                         for p in _list(data["part_points"], f"{where}.part_points", 26))
     if sum(part_points) != points:
         raise _Bad(f"{where}.part_points add up to {sum(part_points)}, not to points = {points}")
+    space = data.get("answer_space")
+    if space is not None and (isinstance(space, bool) or not isinstance(space, (int, float))
+                              or not 0 <= space <= MAX_ANSWER_SPACE):
+        raise _Bad(f"{where}.answer_space must be null or centimetres from 0 to {MAX_ANSWER_SPACE}")
     stored = _variant(data["variant"], f"{where}.variant")
     named = f"{path}: version {code}, question {index + 1} ({stored.generator})"
     try:
@@ -127,7 +135,7 @@ def _question(data, index: int, where: str, path: Path, code: str) -> Question:
     if len(part_points) != len(rendered.parts):
         raise _Bad(f"{where}.part_points has {len(part_points)} entries, but the question has "
                    f"{len(rendered.parts)} parts")
-    return Question(index + 1, points, part_points, variant, rendered)
+    return Question(index + 1, points, part_points, variant, rendered, None if space is None else float(space))
 
 
 def _variant(data, where: str) -> Variant:

@@ -33,6 +33,7 @@ class Question:
     part_points: tuple[int, ...]
     variant: Variant
     rendered: Rendered
+    space: float | None = None  # cm of answer space below each part; None: sized from the part
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Questio
     except QbankError as exc:
         raise QbankError(f"{where}: {exc}") from None
     rendered = render_variant(gen, variant)
-    return Question(slot + 1, qspec.points, _part_points(qspec, rendered, where, code), variant, rendered)
+    return Question(slot + 1, qspec.points, _part_points(qspec, rendered, where, code), variant, rendered,
+                    qspec.answer_space)
 
 
 def _part_points(qspec, rendered: Rendered, where: str, code: str) -> tuple[int, ...]:

@@ -27,8 +27,11 @@ from qbank.limits import (MAX_ID_CHARS, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS,
                           MAX_ROSTER_BYTES, MAX_SEED, MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS,
                           nesting)
 
-EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret"}
-QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params"}
+EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
+             "duration"}
+QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
+PAPERS = ("a4", "letter")
+MAX_ANSWER_SPACE = 20  # cm: more than a page is no answer space
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class QuestionSpec:
     points: int
     part_points: tuple[int, ...] | None = None
     params: dict = field(default_factory=dict, hash=False)
+    answer_space: float | None = None  # cm below each part of the exam; None: sized from the part
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class ExamSpec:
     questions: tuple[QuestionSpec, ...]
     calculator: bool = False       # whether students may use calculators: calculator questions need it
     secret: "Secret | None" = None  # salts every seed, so codes and the master seed do not give the key away
+    paper: str = "a4"              # every PDF, merged ones included: "a4" or "letter"
+    duration: str = ""             # time allowed, printed on the cover ("90 minutes")
 
     @property
     def master(self):
@@ -162,6 +168,9 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
     secret = exam.get("secret")
     if secret is not None and not isinstance(secret, str):
         raise QbankError(f"{source}: [exam] secret must be a string such as \"env:QBANK_SECRET\", not {secret!r}")
+    paper = exam.get("paper", "a4")
+    if paper not in PAPERS:
+        raise QbankError(f"{source}: [exam] paper = {_brief(paper)}; give \"a4\" or \"letter\"")
     calculator = exam.get("calculator", False)
     if not isinstance(calculator, bool):
         raise QbankError(f"{source}: [exam] calculator must be true or false, not {calculator!r}")
@@ -176,6 +185,7 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         versions=len(students) if students else versions, students=students,
         questions=questions, calculator=calculator,
         secret=None if secret is None else read_secret(secret, base, f"{source}: [exam] secret"),
+        paper=paper, duration=_text(exam, "duration", source, "[exam]"),
     )
 
 
@@ -242,7 +252,12 @@ def _question(q, source: str, where: str) -> QuestionSpec:
     params = q.get("params", {})
     if not isinstance(params, dict):
         raise QbankError(f"{source}: {where} params must be a table, e.g. params = {{ stride = 2 }}")
-    return QuestionSpec(tuple(pool), points, part_points, params)
+    space = q.get("answer_space")
+    if space is not None and (isinstance(space, bool) or not isinstance(space, (int, float))
+                              or not 0 <= space <= MAX_ANSWER_SPACE):
+        raise QbankError(f"{source}: {where} answer_space must be a number of centimetres from 0 to "
+                         f"{MAX_ANSWER_SPACE}, not {_brief(space)}")
+    return QuestionSpec(tuple(pool), points, part_points, params, None if space is None else float(space))
 
 
 ROSTER_HINT = "give a CSV file with columns id,name"

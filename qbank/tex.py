@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.exact import decimal_latex, latex
+from qbank.exact import decimal_latex, latex, scalars
 
 
 def display(lhs: str, value) -> str:
@@ -30,16 +30,34 @@ def sequence(symbol: str, last) -> str:
     return rf"{symbol}_1, \dots, {symbol}_{{{last}}}"
 
 
-def approx(answer) -> str:
-    """An answer's exact LaTeX followed by its decimals (`= 0.125`, `\\approx 0.1234`) when they read
-    differently, so the key serves a part that asks for either."""
+# An exact form longer than this (in LaTeX characters) is left out of a worked solution's inline
+# text: a nested fraction of exponentials cannot break across lines, and its decimals say it all.
+MAX_INLINE_EXACT = 90
+
+
+def keyed(answer) -> str:
+    """How a worked solution states an answer, relation included: `= exact`, then `= decimals` or
+    `\\approx decimals` when they read differently; only `\\approx decimals` when the exact form is
+    too long to print inline."""
     decimals = decimal_latex(answer.exact)
     if decimals == answer.latex:
-        return answer.latex
-    return answer.latex + (r" \approx " if answer.tolerance else " = ") + decimals
+        return f"= {answer.latex}"
+    if answer.tolerance and len(answer.latex) > MAX_INLINE_EXACT:
+        return rf"\approx {decimals}"
+    return f"= {answer.latex}" + (r" \approx " if answer.tolerance else " = ") + decimals
 
 
 def as_asked(answer) -> str:
     """`= exact` when the answer is exact within the displayed places, else `\\approx decimals`: how a
     calculator question's key states an answer (see generator.with_precision)."""
     return rf"\approx {decimal_latex(answer.exact)}" if answer.tolerance else f"= {answer.latex}"
+
+
+def step_value(value) -> str:
+    """A worked step's value: `= exact` (with `\\approx decimals` beside it when they differ) while it
+    is rational, only `\\approx decimals` once it is not: a nested exact form of exp and tanh helps
+    no one follow the steps, and would run off the page."""
+    if all(x.is_Rational for x in scalars(value)):
+        exact, decimals = latex(value), decimal_latex(value)
+        return f"= {exact}" if exact == decimals else rf"= {exact} \approx {decimals}"
+    return rf"\approx {decimal_latex(value)}"

@@ -89,7 +89,8 @@ class Manifest:
         head = {
             "qbank": __version__,
             "spec": {"source": spec.source, "sha256": spec.sha256},
-            "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions},
+            "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions,
+                     "paper": spec.paper, "duration": spec.duration},
             "seed": spec.seed,
             # that a secret salted the seeds and where it is read from, never the secret itself
             "secret": None if spec.secret is None else {"source": spec.secret.source, "check": spec.secret.check},
@@ -101,7 +102,7 @@ class Manifest:
             "number": version.number, "code": version.code,
             "student": {"id": version.student.id, "name": version.student.name} if version.student else None,
             "questions": [{"number": q.number, "points": q.points, "part_points": list(q.part_points),
-                           "variant": q.variant.to_json()} for q in version.questions],
+                           "answer_space": q.space, "variant": q.variant.to_json()} for q in version.questions],
         }
         self._handle.write(("" if self._first else ",\n") + json.dumps(data, ensure_ascii=False))
         self._first = False

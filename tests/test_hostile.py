@@ -114,6 +114,12 @@ SPEC_CASES = {
         "title has 999,000 characters; at most 5,000"),
     "title in a script the fonts lack": ({"exam.toml": exam_spec('course = "深度学习"')}, BUILD, {},
                                          "[exam] course holds '深'"),
+    "paper a5": ({"exam.toml": exam_spec('paper = "a5"')}, BUILD, {}, 'paper = \'a5\'; give "a4" or "letter"'),
+    "duration not a string": ({"exam.toml": exam_spec("duration = 90")}, BUILD, {}, "duration must be a string"),
+    "answer space negative": ({"exam.toml": exam_spec(question="answer_space = -1\n")}, BUILD, {},
+                              "answer_space must be a number of centimetres from 0 to 20"),
+    "answer space with TeX": ({"exam.toml": exam_spec(question="answer_space = '\\\\vspace{1km}'\n")}, BUILD, {},
+                              "answer_space must be a number"),
     "calculator not a boolean": ({"exam.toml": exam_spec('calculator = "yes"')}, BUILD, {},
                                  "calculator must be true or false"),
     "calculator question without calculators": (
@@ -264,6 +270,8 @@ MANIFEST_CASES = {
     "secret missing at rebuild": (_set("secret", {"source": "env:QBANK_TEST_UNSET", "check": "0"}),
                                   "made with a secret: the secret comes from the environment variable"),
     "versions empty": (_set("versions", []), "versions must be a list of 1"),
+    "paper unknown": (_set("exam.paper", "\\relax"), "exam.paper must be one of a4, letter"),
+    "answer space a string": (_set("versions.0.questions.0.answer_space", "9cm"), "answer_space must be null"),
 }
 
 
