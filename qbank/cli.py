@@ -91,8 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="rebuild the PDFs of a previous build from its manifest.json, without sampling")
     build.set_defaults(run=_build)
 
-    version = commands.add_parser("show-version", help="print one version's questions and answers by its code")
-    version.add_argument("code")
+    version = commands.add_parser("show-version", help="print one version's questions and answers by its code "
+                                                       "or its student's id")
+    version.add_argument("code", metavar="CODE_OR_STUDENT_ID")
     version.add_argument("--spec", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
     version.add_argument("--seed", type=_seed, help="master seed, if the build overrode the spec's")
     version.set_defaults(run=_show_version)

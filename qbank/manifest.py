@@ -20,7 +20,9 @@ from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_
                           MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
 from qbank.model import Variant
 from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
-from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, Student, read_secret, read_text
+from qbank.roster import Student
+from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, read_secret
+from qbank.textfile import read_text
 
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}

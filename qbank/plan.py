@@ -134,10 +134,15 @@ def split_points(points: int, weights: list[int]) -> tuple[int, ...]:
 
 
 def find_version(spec: ExamSpec, code: str) -> Version:
-    """The version with this code, made without making the others."""
+    """The version with this code, or of the student with this id, made without making the others."""
     codes = version_codes(spec)
     wanted = code.strip().upper()
     if wanted in codes:
         return _version(spec, codes.index(wanted), wanted, {})
+    ids = [s.id for s in spec.students or ()]
+    if code.strip() in ids:
+        index = ids.index(code.strip())
+        return _version(spec, index, codes[index], {})
     known = ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
-    raise QbankError(f"no version with code '{code}' in this spec and seed; its codes are {known}")
+    student = " and no student with that id" if ids else ""
+    raise QbankError(f"no version with code '{code}'{student} in this spec and seed; its codes are {known}")

@@ -9,35 +9,27 @@ bounded (qbank.limits), every pool member and every pin is checked when the spec
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import os
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from qbank import registry
+from qbank import registry, roster
 from qbank.errors import QbankError
 from qbank.generator import parse_params
-from qbank.limits import (MAX_ID_CHARS, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS,
-                          MAX_ROSTER_BYTES, MAX_SEED, MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS,
-                          nesting)
+from qbank.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SEED, MAX_SPEC_BYTES,
+                          MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
+from qbank.roster import Student
+from qbank.textfile import read_text
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
-             "duration"}
+             "duration", "roster_columns"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
 PAPERS = ("a4", "letter")
 MAX_ANSWER_SPACE = 20  # cm: more than a page is no answer space
-
-
-@dataclass(frozen=True)
-class Student:
-    id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -122,25 +114,6 @@ def load(path: str | Path | None) -> ExamSpec:
     return parse(text, str(path), base=path.parent)
 
 
-def read_text(path: Path, limit: int, what: str, hint: str) -> str:
-    """A whole UTF-8 file of at most limit bytes (a byte-order mark is dropped); one line otherwise."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise QbankError(f"{path}: no such {what} file; {hint}") from None
-    except IsADirectoryError:
-        raise QbankError(f"{path}: is a folder, not a {what} file; {hint}") from None
-    except OSError as exc:
-        raise QbankError(f"{path}: cannot read the {what} ({exc.strerror}); {hint}") from None
-    if len(data) > limit:
-        raise QbankError(f"{path}: the {what} is larger than {limit:,} bytes; {hint}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise QbankError(f"{path}: the {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-
-
 def parse(text: str, source: str, base: Path) -> ExamSpec:
     try:
         data = tomllib.loads(text)
@@ -162,7 +135,11 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         raise QbankError(f"{source}: no [[question]] entries; add at least one with generator = \"...\"")
     if len(questions) > MAX_QUESTIONS:
         raise QbankError(f"{source}: {len(questions)} questions; at most {MAX_QUESTIONS}")
-    students = _roster(exam["roster"], source, base) if "roster" in exam else None
+    if "roster_columns" in exam and "roster" not in exam:
+        raise QbankError(f"{source}: [exam] roster_columns without a roster; add roster = \"students.csv\"")
+    columns = roster.columns_from_spec(exam["roster_columns"], f"{source}: [exam] roster_columns") \
+        if "roster_columns" in exam else None
+    students = roster.load(exam["roster"], base, source, columns) if "roster" in exam else None
     versions = _integer(exam, "versions", source, "[exam]", default=3)
     check_versions(versions, f"{source}: [exam] versions = {versions}")
     secret = exam.get("secret")
@@ -258,49 +235,6 @@ def _question(q, source: str, where: str) -> QuestionSpec:
         raise QbankError(f"{source}: {where} answer_space must be a number of centimetres from 0 to "
                          f"{MAX_ANSWER_SPACE}, not {_brief(space)}")
     return QuestionSpec(tuple(pool), points, part_points, params, None if space is None else float(space))
-
-
-ROSTER_HINT = "give a CSV file with columns id,name"
-
-
-def _roster(name, source: str, base: Path) -> tuple[Student, ...]:
-    if not isinstance(name, str):
-        raise QbankError(f"{source}: [exam] roster must be the path of a CSV file with columns id,name")
-    path = base / name
-    text = read_text(path, MAX_ROSTER_BYTES, "roster", ROSTER_HINT)
-    try:
-        rows = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        header = rows.fieldnames or []
-        if not {"id", "name"} <= set(header):
-            raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line")
-        students, seen = [], set()
-        for row in rows:
-            line = rows.line_num
-            if len(students) == MAX_VERSIONS:
-                raise QbankError(f"{path}: more than {MAX_VERSIONS:,} students; split the roster")
-            sid, sname = (row.get("id") or "").strip(), (row.get("name") or "").strip()
-            _check_roster_text(sid, "id", MAX_ID_CHARS, path, line)
-            _check_roster_text(sname, "name", MAX_NAME_CHARS, path, line)
-            if sid in seen:
-                raise QbankError(f"{path}: line {line} repeats student id '{sid}'; ids must be unique")
-            seen.add(sid)
-            students.append(Student(sid, sname))
-    except csv.Error as exc:
-        raise QbankError(f"{path}: cannot read the roster ({exc}); {ROSTER_HINT}") from None
-    if not students:
-        raise QbankError(f"{path}: the roster has a header but no students; add one student per line")
-    return tuple(students)
-
-
-def _check_roster_text(text: str, column: str, limit: int, path: Path, line: int) -> None:
-    if column == "id" and not text:
-        raise QbankError(f"{path}: line {line} has no student id")
-    if len(text) > limit:
-        raise QbankError(f"{path}: line {line}: the {column} has {len(text)} characters; at most {limit}")
-    bad = next((c for c in text if unicodedata.category(c)[0] == "C"), None)
-    if bad is not None:
-        raise QbankError(f"{path}: line {line}: the {column} holds the control character U+{ord(bad):04X}; "
-                         f"remove it")
 
 
 def _only(table: dict, allowed: set, source: str, where: str) -> None:

@@ -19,7 +19,7 @@ from qbank.spec import ExamSpec
 
 KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "exact", "decimal", "asked", "tolerance",
                "points")
-INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points")
+INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
 
@@ -61,7 +61,7 @@ def _key_rows(version: Version):
 
 
 class Index(_Csv):
-    """index.csv: which version each student has, and its points."""
+    """index.csv: which version each student has, its points and its files."""
 
     def __init__(self, handle):
         super().__init__(handle, INDEX_COLUMNS)
@@ -69,7 +69,7 @@ class Index(_Csv):
     def add(self, version: Version) -> None:
         student = version.student
         self.rows([(version.number, version.code, student.id if student else "", student.name if student else "",
-                    version.points)])
+                    version.points, f"exam-{version.code}.pdf", f"solutions-{version.code}.pdf")])
 
 
 def _asked(part) -> str:

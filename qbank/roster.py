@@ -1,0 +1,144 @@
+"""Rosters as instructors have them: qbank's own id,name CSV, a Canvas gradebook export, a Moodle
+participants or grades export, or any CSV with `roster_columns` naming its columns.
+
+UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8"), comma, semicolon or tab
+separated. Every problem is one line naming the roster file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from qbank.errors import QbankError
+from qbank.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_ROSTER_BYTES, MAX_VERSIONS
+from qbank.textfile import read_text
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which columns hold a student's id (the first that is not empty) and name (joined by spaces)."""
+
+    id: tuple[str, ...]
+    name: tuple[str, ...]
+    export: str = ""  # the export the layout was recognised as, for messages
+    last_first: bool = False  # the name is "Last, First" (Canvas) and is printed "First Last"
+
+
+# Known exports, tried in order; a header matches when it has the id's first column and every name column.
+LAYOUTS = (
+    Columns(("id",), ("name",)),
+    Columns(("SIS User ID", "ID"), ("Student",), "a Canvas gradebook export", last_first=True),
+    Columns(("ID number", "Email address"), ("First name", "Last name"), "a Moodle export"),
+)
+# Rows of a Canvas gradebook export that are no students.
+CANVAS_NON_STUDENTS = {"points possible", "student, test"}
+HINT = ("give a CSV with columns id,name, a Canvas or Moodle export, or name the columns with "
+        "roster_columns = { id = \"...\", name = [\"...\", \"...\"] } in [exam]")
+
+
+def read(path: Path, text: str, columns: Columns | None = None) -> tuple[Student, ...]:
+    """The students of a roster file's text, in file order."""
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+        header = [cell.strip() for cell in next(rows, [])]
+        layout = _layout(header, columns, path)
+        where = {name.casefold(): i for i, name in reversed(list(enumerate(header)))}
+        students, seen = [], set()
+        for row in rows:
+            student = _student(row, layout, where, path, rows.line_num)
+            if student is None:
+                continue
+            if len(students) == MAX_VERSIONS:
+                raise QbankError(f"{path}: more than {MAX_VERSIONS:,} students; split the roster")
+            if student.id in seen:
+                raise QbankError(f"{path}: line {rows.line_num} repeats student id '{student.id}'; ids must be unique")
+            seen.add(student.id)
+            students.append(student)
+    except csv.Error as exc:
+        raise QbankError(f"{path}: cannot read the roster ({exc}); {HINT}") from None
+    if not students:
+        raise QbankError(f"{path}: the roster has a header but no students; add one student per line")
+    return tuple(students)
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: the most frequent of comma, semicolon and tab (comma on a tie)."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=lambda sep: (first.count(sep), sep == ","))
+
+
+def _layout(header: list[str], columns: Columns | None, path: Path) -> Columns:
+    present = {name.casefold() for name in header}
+    candidates = (columns,) if columns else LAYOUTS
+    for layout in candidates:
+        if layout.id[0].casefold() in present and all(n.casefold() in present for n in layout.name):
+            return layout
+    if columns:
+        missing = next(n for n in (*columns.id[:1], *columns.name) if n.casefold() not in present)
+        raise QbankError(f"{path}: roster_columns names the column '{missing}', which the header line lacks "
+                         f"(it has: {', '.join(header[:12])})")
+    if not any(header):
+        raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line")
+    raise QbankError(f"{path}: the roster needs a header line 'id,name' and one student per line "
+                     f"(its header is: {', '.join(header[:8])}); {HINT}")
+
+
+def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int) -> Student | None:
+    def cell(column: str) -> str:
+        index = where.get(column.casefold())
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    if not any(cell.strip() for cell in row):
+        return None  # a blank line
+    names = [cell(column) for column in layout.name]
+    if layout.last_first:
+        if names[0].casefold() in CANVAS_NON_STUDENTS:
+            return None
+        last, _, first = names[0].partition(",")
+        names = [first.strip(), last.strip()]
+    sid = next((value for value in map(cell, layout.id) if value), "")
+    name = " ".join(n for n in names if n)
+    _check_text(sid, "id", MAX_ID_CHARS, path, line)
+    _check_text(name, "name", MAX_NAME_CHARS, path, line)
+    return Student(sid, name)
+
+
+def _check_text(text: str, column: str, limit: int, path: Path, line: int) -> None:
+    if column == "id" and not text:
+        raise QbankError(f"{path}: line {line} has no student id")
+    if len(text) > limit:
+        raise QbankError(f"{path}: line {line}: the {column} has {len(text)} characters; at most {limit}")
+    bad = next((c for c in text if unicodedata.category(c)[0] == "C"), None)
+    if bad is not None:
+        raise QbankError(f"{path}: line {line}: the {column} holds the control character U+{ord(bad):04X}; "
+                         f"remove it")
+
+
+def columns_from_spec(value, where: str) -> Columns:
+    """`roster_columns = { id = "Matrikel", name = ["Vorname", "Nachname"] }` (id may list fallbacks too)."""
+    if not isinstance(value, dict) or set(value) != {"id", "name"}:
+        raise QbankError(f"{where} must be a table {{ id = \"column\", name = \"column\" or [\"first\", \"last\"] }}")
+    parts = {}
+    for key in ("id", "name"):
+        names = value[key] if isinstance(value[key], list) else [value[key]]
+        if not names or len(names) > 5 or not all(isinstance(n, str) and 0 < len(n) <= 100 for n in names):
+            raise QbankError(f"{where} {key} must be a column name or a list of up to 5 column names")
+        parts[key] = tuple(names)
+    return Columns(parts["id"], parts["name"], "the roster_columns")
+
+
+def load(name, base: Path, source: str, columns: Columns | None) -> tuple[Student, ...]:
+    if not isinstance(name, str):
+        raise QbankError(f"{source}: [exam] roster must be the path of a CSV file with columns id,name")
+    path = base / name
+    return read(path, read_text(path, MAX_ROSTER_BYTES, "roster", HINT), columns)

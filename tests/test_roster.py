@@ -1,0 +1,85 @@
+"""Rosters as instructors have them, read right and printed: qbank's CSV with a byte-order mark or
+semicolons, a Canvas gradebook export, a Moodle export, and any CSV through roster_columns."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_qbank
+from qbank import roster, spec
+from qbank.errors import QbankError
+
+NAMES = ["Zoë Ðurić-Łukasiewicz", "José Müller", "Åsa Øberg"]
+
+CANVAS = ('Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (87568490),Current Score\n'
+          '    Points Possible,,,,,10.00,(read only)\n'
+          '"Ðurić-Łukasiewicz, Zoë",101,s1001,zoe,Section 1,8,80\n'
+          '"Müller, José",102,s1002,jose,Section 1,9,90\n'
+          '"Øberg, Åsa",103,,asa,Section 2,7,70\n'
+          '"Student, Test",999,,test,Section 1,,\n')
+MOODLE = ('First name,Last name,ID number,Institution,Department,Email address,Quiz: Quiz 1 (Real)\n'
+          'Zoë,Ðurić-Łukasiewicz,s1001,,,zoe@example.org,8.00\n'
+          'José,Müller,s1002,,,jose@example.org,9.00\n'
+          'Åsa,Øberg,,,,asa@example.org,7.00\n')
+SEMICOLONS = "\ufeffid;name\ns1001;Zoë Ðurić-Łukasiewicz\ns1002;José Müller\ns1003;Åsa Øberg\n"
+MAPPED = "Matrikel;Vorname;Nachname\ns1001;Zoë;Ðurić-Łukasiewicz\ns1002;José;Müller\ns1003;Åsa;Øberg\n"
+MAPPING = 'roster_columns = { id = "Matrikel", name = ["Vorname", "Nachname"] }'
+
+ROSTERS = {
+    "bom and semicolons": (SEMICOLONS, "", ["s1001", "s1002", "s1003"]),
+    "canvas gradebook": (CANVAS, "", ["s1001", "s1002", "103"]),  # no SIS id: Canvas's own id
+    "moodle export": (MOODLE, "", ["s1001", "s1002", "asa@example.org"]),  # no ID number: the e-mail
+    "roster_columns": (MAPPED, MAPPING, ["s1001", "s1002", "s1003"]),
+}
+
+
+def write_exam(folder: Path, roster_text: str, extra: str = "") -> Path:
+    (folder / "students.csv").write_bytes(roster_text.encode("utf-8"))
+    path = folder / "exam.toml"
+    path.write_text('[exam]\ntitle = "Quiz"\nroster = "students.csv"\n' + extra + '\n[[question]]\n'
+                    'generator = "lstm.param_count"\npoints = 2\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", sorted(ROSTERS))
+def test_each_roster_gives_each_student_their_name_and_id(kind, tmp_path):
+    text, extra, ids = ROSTERS[kind]
+    exam = spec.load(write_exam(tmp_path, text, extra))
+    assert [(s.id, s.name) for s in exam.students] == list(zip(ids, NAMES))
+
+
+def test_every_name_prints_on_the_cover_and_in_every_footer_and_the_index_finds_it(tmp_path):
+    path = write_exam(tmp_path, CANVAS)
+    result = run_qbank("build", "exam", str(path), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "quiz"
+    index = {row["student_id"]: row for row in csv.DictReader((folder / "index.csv").open(encoding="utf-8"))}
+    for sid, name in zip(["s1001", "s1002", "103"], NAMES):
+        pdf = folder / index[sid]["exam_pdf"]
+        pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        pages = pages.split("\f")[:-1]
+        assert index[sid]["student_name"] == name
+        assert all(f"{name} ({sid})" in page for page in pages), f"{name} missing from a footer of {pdf.name}"
+        shown = run_qbank("show-version", sid, "--spec", str(path), cwd=tmp_path)
+        assert shown.returncode == 0 and index[sid]["version"] in shown.stdout and name in shown.stdout
+
+
+@pytest.mark.parametrize("text, extra, message", [
+    ("Matrikel,Name\n1,A\n", 'roster_columns = { id = "Matrikelnummer", name = "Name" }', "names the column"),
+    ("Matrikel,Name\n1,A\n", 'roster_columns = { id = "Matrikel" }', "roster_columns must be a table"),
+    ("Matrikel,Name\n1,A\n", "", "its header is: Matrikel, Name"),
+    ('Student,ID,SIS User ID\n"Lovelace, Ada",,\n', "", "line 2 has no student id"),
+])
+def test_a_roster_that_cannot_be_read_says_which_column_or_line(text, extra, message, tmp_path):
+    with pytest.raises(QbankError, match=message):
+        spec.load(write_exam(tmp_path, text, extra))
+
+
+def test_the_separator_is_read_from_the_header_line():
+    assert roster._delimiter("id;name\n1;A, B\n") == ";"
+    assert roster._delimiter("id,name\n1,A; B\n") == ","
+    assert roster._delimiter("id\tname\n") == "\t"
