@@ -7,10 +7,14 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
+# LuaLaTeX and the Noto fonts print names in any script (Greek, Cyrillic, CJK, Arabic, Hebrew ...).
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra \
-                texlive-fonts-recommended lmodern poppler-utils
-# What a build needs from TeX Live and poppler; a partial TeX install is repaired too.
-TEX_FILES := article.cls amsmath.sty lastpage.sty fancyhdr.sty pdfpages.sty geometry.sty lmodern.sty
+                texlive-fonts-recommended lmodern poppler-utils \
+                texlive-luatex fonts-lmodern fonts-noto-core fonts-noto-cjk fontconfig
+# What a build needs from TeX Live, the fonts and poppler; a partial install is repaired too.
+TEX_FILES := article.cls amsmath.sty lastpage.sty fancyhdr.sty pdfpages.sty geometry.sty lmodern.sty \
+             fontspec.sty luaotfload.sty lmroman10-regular.otf
+FONT_FILES := NotoSerif-Regular.ttf NotoNaskhArabic-Regular.ttf NotoSerifHebrew-Regular.ttf NotoSerifCJK-Regular.ttc
 # An install is redone when the interpreter, the dependency files or the extra change.
 DEPENDENCY_FILES := setup.cfg pyproject.toml
 
@@ -23,9 +27,13 @@ test: tex install-test
 	$(VPY) -m pytest
 
 tex:
-	@if ! command -v pdflatex >/dev/null || ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null \
-	    || ! kpsewhich $(TEX_FILES) | wc -l | grep -qx "$(words $(TEX_FILES))"; then \
-	  echo "Installing TeX Live and poppler-utils from Debian packages..."; \
+	@missing=; \
+	for cmd in pdflatex lualatex pdftotext pdftoppm fc-list; do command -v $$cmd >/dev/null || missing=1; done; \
+	[ -n "$$missing" ] || kpsewhich $(TEX_FILES) | wc -l | grep -qx "$(words $(TEX_FILES))" || missing=1; \
+	fonts="$$(fc-list --format '%{file}\n' 2>/dev/null)"; \
+	for font in $(FONT_FILES); do printf '%s\n' "$$fonts" | grep -q "/$$font$$" || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing TeX Live, LuaLaTeX, the Noto fonts and poppler-utils from Debian packages..."; \
 	  $(APT_INSTALL) $(TEX_PACKAGES); \
 	fi
 

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qbank import outdir
-from qbank.compile import TexError, compile_pdf, find_pdflatex, tex_environment
+from qbank.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.errors import QbankError
 from qbank.latex import exam_document, merged_document
 from qbank.plan import Version
@@ -54,11 +54,12 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     outdir.check_replaceable(target, spec.title)  # before any work; checked again when it is replaced
     with outdir.staging(out_dir, target.name) as staging:
         codes: dict[str, str] = {}  # document name -> version code, to say where TeX failed
+        engines: dict[str, str] = {}  # document name -> the TeX engine its text needs
         try:
             texdir = staging / "tex"
             texdir.mkdir()
-            numbers = _write_sources(spec, versions, staging, codes)
-            _compile_all(pdflatex, texdir, list(codes), env, progress)
+            numbers = _write_sources(spec, versions, staging, codes, engines)
+            _compile_all(engines, texdir, env, progress)
             for kind in KINDS:
                 names = [f"{kind}-{code}" for code in numbers]
                 merged = MERGED[kind]
@@ -78,7 +79,8 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     return target
 
 
-def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, codes: dict) -> list[str]:
+def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, codes: dict,
+                   engines: dict) -> list[str]:
     """Each version's LaTeX, key rows, index row and manifest entry, as it comes; its codes in order."""
     order = []
     with (open(staging / "answer-key.csv", "w", encoding="utf-8", newline="") as key_file,
@@ -91,6 +93,7 @@ def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, c
                 tex = exam_document(spec, version, kind == "solutions")
                 (staging / "tex" / f"{name}.tex").write_text(tex, encoding="utf-8")
                 codes[name] = version.code
+                engines[name] = engine_for(tex)
             key.add(version)
             index.add(version)
             manifest.add(version)
@@ -99,10 +102,11 @@ def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, c
     return order
 
 
-def _compile_all(pdflatex, texdir: Path, names: list[str], env: dict, progress: bool) -> None:
-    """Every document on every core; stops at the first failure."""
+def _compile_all(engines: dict[str, str], texdir: Path, env: dict, progress: bool) -> None:
+    """Every document, each with its engine, on every core; stops at the first failure."""
+    names = list(engines)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {pool.submit(compile_pdf, pdflatex, texdir, name, env): name for name in names}
+        futures = {pool.submit(compile_pdf, engine, texdir, name, env): name for name, engine in engines.items()}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 future.result()

@@ -25,11 +25,26 @@ class TexError(QbankError):
         super().__init__(f"LaTeX failed on {name}.tex: {error}")
 
 
+LUALATEX_HINT = ("install LuaLaTeX and the Noto fonts (Debian/Ubuntu: apt-get install texlive-luatex "
+                 "fonts-noto-core fonts-noto-cjk fontconfig), or run 'make exam' which does it")
+
+
 def find_pdflatex() -> str:
     path = shutil.which("pdflatex")
     if not path:
         raise QbankError(f"pdflatex not found: {INSTALL_HINT}")
     return path
+
+
+def engine_for(tex: str) -> str:
+    """The TeX engine a document asks for on its first line (see latex.LUALATEX_LINE), as a path."""
+    if tex.startswith("% !TEX program = lualatex"):
+        path = shutil.which("lualatex")
+        if not path:
+            raise QbankError(f"lualatex not found, and the spec or roster has text that only it can print: "
+                             f"{LUALATEX_HINT}")
+        return path
+    return find_pdflatex()
 
 
 def tex_environment(source_date_epoch: str) -> dict:
@@ -50,13 +65,17 @@ def compile_pdf(pdflatex: str, workdir: Path, name: str, env: dict, passes: int 
         except subprocess.TimeoutExpired:
             raise TexError(name, None, f"TeX ran for more than {TIMEOUT} s and was stopped",
                            workdir / f"{name}.log") from None
-        log = (workdir / f"{name}.log").read_text(encoding="latin-1") if (workdir / f"{name}.log").exists() else ""
+        log = (workdir / f"{name}.log").read_text(encoding="utf-8", errors="replace") if (workdir / f"{name}.log").exists() else ""
         if proc.returncode != 0 or (run == passes - 1 and not (workdir / f"{name}.pdf").exists()):
-            output = (proc.stdout + proc.stderr).decode("latin-1")
+            output = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
             line, error = first_error(log or output)
             if error == NO_MESSAGE and proc.returncode < 0:
                 error = f"TeX was killed by signal {-proc.returncode}"
             raise TexError(name, line, error, workdir / f"{name}.log", output)
+        missing = re.search(r"Missing character: There is no (.+?) in font (.+?)!", log)
+        if missing and run == passes - 1:  # a character would vanish from the page: never print that
+            raise TexError(name, None, f"no glyph for {missing.group(1)} in the font {missing.group(2)}",
+                           workdir / f"{name}.log")
     match = _PAGES.search(log)
     return int(match.group(1)) if match else 0
 

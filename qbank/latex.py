@@ -1,20 +1,17 @@
 """Exam and solution documents as LaTeX, built with pylatex.
 
-Text from a spec or roster is plain and escaped by pylatex; only generator-made
-LaTeX is wrapped in NoEscape, in `generated()`.
+Text from a spec or roster is plain and escaped (qbank.fonts, which also sets it in a font
+that has its script); only generator-made LaTeX is wrapped in NoEscape, in `generated()`. A
+document whose text pdfLaTeX cannot set is made for LuaLaTeX: its first line says so
+(LUALATEX_LINE), and the build runs the engine the line names.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import shutil
-import subprocess
-from pathlib import Path
-
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
+from qbank import fonts
 from qbank.errors import QbankError
 from qbank.exact import decimal_latex, is_matrix, latex
 from qbank.model import Answer
@@ -31,48 +28,35 @@ def generated(tex: str) -> NoEscape:
 
 
 def user(text: str) -> NoEscape:
-    """Spec or roster text, escaped so that it always prints literally."""
-    # pylatex writes ^ as an accent (\^{}); \textasciicircum is the caret itself
-    return NoEscape(escape_latex(text).replace(r"\^{}", r"\textasciicircum{}"))
-
-
-# The font encodings the documents load (pylatex's T1 with textcomp, and LaTeX's defaults): a
-# character prints when one of them declares it for inputenc's utf8.
-ENCODING_FILES = ("t1enc.dfu", "ts1enc.dfu", "ot1enc.dfu", "omsenc.dfu")
+    """Spec or roster text, escaped so that it always prints literally, in any script."""
+    return NoEscape(fonts.escaped(text))
 
 
 def check_printable(spec: ExamSpec) -> None:
-    """Every character of the spec's text and the roster prints, or one line says which does not."""
-    texts = [("[exam] " + key, getattr(spec, key)) for key in ("title", "course", "date", "instructions")]
+    """Every character of the spec's text and the roster prints, or one line says which does not.
+    (A roster's characters are checked when it is read, with their line.)"""
+    texts = [("[exam] " + key, getattr(spec, key)) for key in ("title", "course", "date", "instructions", "duration")]
     for student in spec.students or ():
         texts += [(f"roster: student {student.id!r}, id", student.id), (f"roster: student {student.id!r}, name",
                                                                         student.name)]
-    printable = printable_characters()
     for where, text in texts:
-        bad = next((c for c in text if ord(c) not in printable), None)
+        bad = fonts.unprintable(text)
         if bad is not None:
-            raise QbankError(f"{spec.source}: {where} holds {bad!r} (U+{ord(bad):04X}), which the exam fonts "
-                             f"cannot print; write it in Latin letters (accents are fine) or leave it out")
+            raise QbankError(f"{spec.source}: {where} holds {bad!r} (U+{ord(bad):04X}), which no installed font "
+                             f"can print; leave it out, or install the fonts ({fonts.INSTALL_HINT})")
 
 
-@functools.cache
-def printable_characters() -> frozenset[int]:
-    """Printable ASCII and whitespace, and every character the font encodings declare."""
-    found = set(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
-    kpsewhich = shutil.which("kpsewhich")
-    paths = subprocess.run([kpsewhich, *ENCODING_FILES], capture_output=True, text=True).stdout.split() \
-        if kpsewhich else []
-    for path in paths:
-        declared = re.findall(r"\\DeclareUnicodeCharacter\{([0-9A-Fa-f]+)\}", Path(path).read_text(encoding="latin-1"))
-        found.update(int(code, 16) for code in declared)
-    return frozenset(found)
+def user_texts(spec: ExamSpec, version: Version) -> list[str]:
+    """Every piece of the spec's and roster's text that one document prints."""
+    student = [version.student.id, version.student.name] if version.student else []
+    return [spec.title, spec.course, spec.date, spec.instructions, spec.duration, *student]
 
 
 PAPER_OPTIONS = {"a4": "a4paper", "letter": "letterpaper"}
 
 # Layout macros every exam and solutions document carries.
 LAYOUT = r"""
-\pdftrailerid{}
+\ifdefined\pdftrailerid\pdftrailerid{}\else\pdfvariable trailerid {}\fi
 \setcounter{MaxMatrixCols}{32}
 \setlength{\emergencystretch}{3em}
 \newbox\qbankbox
@@ -98,9 +82,19 @@ LAYOUT = r"""
 # student's exam on a fresh sheet (\\qbankduplex).
 
 
+LUALATEX_LINE = "% !TEX program = lualatex\n"
+
+
 def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
-    doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
-                   geometry_options=None, lmodern=True, textcomp=True)
+    texts = user_texts(spec, version)
+    unicode = fonts.needs_lualatex(texts)
+    if unicode:  # fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
+        doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
+                       geometry_options=None, fontenc=None, inputenc=None, lmodern=False, textcomp=False)
+        doc.preamble.append(NoEscape(fonts.lualatex_preamble(texts)))
+    else:
+        doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
+                       geometry_options=None, lmodern=True, textcomp=True)
     for name, options in PACKAGES:
         if name == "geometry":
             options = f"{PAPER_OPTIONS[spec.paper]},{options}"
@@ -111,7 +105,7 @@ def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
     for question in version.questions:
         doc.append(NoEscape(_question(question, solutions)))
     doc.append(NoEscape(r"\qbankduplex"))  # before \end{document}, so "Page x of y" counts the blank page
-    return doc.dumps() + "\n"
+    return (LUALATEX_LINE if unicode else "") + doc.dumps() + "\n"
 
 
 def _footer(doc, spec, version, solutions):
@@ -170,7 +164,7 @@ def _grading_table(version, solutions) -> str:
 def _student_fields(doc, version):
     student = version.student
     name = user(student.name) if student and student.name else NoEscape(r"\rule{7.5cm}{0.4pt}")
-    sid = NoEscape(r"\texttt{" + user(student.id) + "}") if student else NoEscape(r"\rule{4cm}{0.4pt}")
+    sid = user(student.id) if student else NoEscape(r"\rule{4cm}{0.4pt}")
     doc.append(NoEscape(r"\medskip\noindent\begin{tabular}{@{}l@{\ }l@{\qquad}l@{\ }l@{}}"
                         r"Name: & " + name + r" & Student ID: & " + sid + r"\end{tabular}\par"))
 

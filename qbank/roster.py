@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from qbank import fonts
 from qbank.errors import QbankError
 from qbank.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_ROSTER_BYTES, MAX_VERSIONS
 from qbank.textfile import read_text
@@ -122,6 +123,10 @@ def _check_text(text: str, column: str, limit: int, path: Path, line: int) -> No
     if bad is not None:
         raise QbankError(f"{path}: line {line}: the {column} holds the control character U+{ord(bad):04X}; "
                          f"remove it")
+    bad = fonts.unprintable(text)
+    if bad is not None:
+        raise QbankError(f"{path}: line {line}: the {column} holds {bad!r} (U+{ord(bad):04X}), which no installed "
+                         f"font can print; leave it out, or install the fonts ({fonts.INSTALL_HINT})")
 
 
 def columns_from_spec(value, where: str) -> Columns:

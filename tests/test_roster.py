@@ -4,7 +4,9 @@ semicolons, a Canvas gradebook export, a Moodle export, and any CSV through rost
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,10 @@ from qbank import roster, spec
 from qbank.errors import QbankError
 
 NAMES = ["Zoë Ðurić-Łukasiewicz", "José Müller", "Åsa Øberg"]
+# One name in each script the issue lists: Latin with Vietnamese diacritics, Greek, Cyrillic,
+# Chinese, Japanese, Korean, Arabic and Hebrew.
+WORLD = ["Victor Nguyễn", "Γιώργος Παπαδόπουλος", "Иван Петров", "王伟", "山田太郎", "김민준", "محمد أحمد",
+         "דוד כהן"]
 
 CANVAS = ('Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (87568490),Current Score\n'
           '    Points Possible,,,,,10.00,(read only)\n'
@@ -66,6 +72,33 @@ def test_every_name_prints_on_the_cover_and_in_every_footer_and_the_index_finds_
         assert all(f"{name} ({sid})" in page for page in pages), f"{name} missing from a footer of {pdf.name}"
         shown = run_qbank("show-version", sid, "--spec", str(path), cwd=tmp_path)
         assert shown.returncode == 0 and index[sid]["version"] in shown.stdout and name in shown.stdout
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page, as a reader's copy-and-paste gives it: compatibility forms (Arabic
+    presentation forms) folded and the bidi marks pdftotext adds removed."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text)
+    return [re.sub("[\u200e\u200f\u202a-\u202e]", "", page) for page in text.split("\f")[:-1]]
+
+
+def test_names_in_every_script_print_on_the_cover_and_in_every_footer(tmp_path):
+    ids = [f"s{n}" for n in range(1, len(WORLD) + 1)]
+    text = "\ufeffid;name\n" + "".join(f"{i};{name}\n" for i, name in zip(ids, WORLD))
+    result = run_qbank("build", "exam", str(write_exam(tmp_path, text)), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "quiz"
+    index = {row["student_id"]: row for row in csv.DictReader((folder / "index.csv").open(encoding="utf-8"))}
+    for sid, name in zip(ids, WORLD):
+        pages = pdf_pages(folder / index[sid]["exam_pdf"])
+        assert f"Name: {name}" in pages[0], (name, pages[0][:300])
+        assert all(name in page for page in pages), f"{name} missing from a footer"
+        assert name in pdf_pages(folder / index[sid]["solutions_pdf"])[0]
+
+
+def test_a_name_no_font_has_is_refused_with_its_line_before_any_tex(tmp_path):
+    with pytest.raises(QbankError, match=r"students.csv: line 3: the name holds '.' \(U\+1F600\)"):
+        spec.load(write_exam(tmp_path, "id,name\ns1,王伟\ns2,Ada \U0001F600\n"))
 
 
 @pytest.mark.parametrize("text, extra, message", [
