@@ -8,6 +8,7 @@ import sympy
 from generators.conv import out_size
 from qbank.errors import IllPosed
 from qbank.exact import latex
+from qbank.figures import chain
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Choice, Int, Records, Vector
@@ -158,6 +159,17 @@ LAYER_TYPES = {
 }
 
 
+def layer_box(layer) -> str:
+    """A layer as a figure's box: its type on the first line, its sizes on the second."""
+    kind = layer["type"]
+    if kind == "conv":
+        k = layer["kernel"]
+        return rf"Conv2D {layer['filters']}\\ ${k}\times{k}$, s{layer['stride']}, {layer['padding']}"
+    if kind == "pool":
+        return rf"MaxPooling2D\\ ${layer['size']}\times{layer['size']}$, s{layer['stride'] or layer['size']}"
+    return "Flatten" if kind == "flatten" else rf"Dense\\ {layer['units']} units"
+
+
 def describe_layer(layer) -> str:
     kind = layer["type"]
     if kind == "conv":
@@ -249,10 +261,11 @@ class NetworkSummary(Generator):
 
     def render(self, p, answers):
         h, w, c = p["input"]
-        listing = "\n".join(rf"\item {describe_layer(layer)}" for layer in p["layers"])
+        boxes = [rf"Input\\ ${h}\times{w}\times{c}$"] + [layer_box(layer) for layer in p["layers"]]
         statement = (
-            rf"A Keras model takes {h}\(\times\){w}\(\times\){c} inputs (height, width, channels) and applies, in order:"
-            "\n\\begin{enumerate}\n" + listing + "\n\\end{enumerate}\n"
+            rf"A Keras model takes {h}\(\times\){w}\(\times\){c} inputs (height, width, channels) and applies, in order, "
+            "the layers below (Conv2D: filters, kernel, stride and padding; MaxPooling2D: window and stride; "
+            "Dense: units)." + chain(boxes) +
             r"Conv and dense layers have biases. ``valid'' padding adds no zeros; ``same'' padding keeps height and "
             "width (odd kernels, stride 1). Pooling and convolution sizes are rounded down when the window does not "
             "tile the input exactly.")
@@ -304,11 +317,12 @@ class ReceptiveField(Generator):
         return {"receptive_field": integers(*(after for _, _, _, after in receptive_steps(p["layers"])))}
 
     def render(self, p, answers):
-        listing = "\n".join(rf"\item kernel {layer['kernel']}, stride {layer['stride']}" for layer in p["layers"])
+        boxes = ["Input"] + [rf"Layer {i}\\ kernel {layer['kernel']}, stride {layer['stride']}"
+                             for i, layer in enumerate(p["layers"], 1)]
         statement = (
             "A stack of convolution or pooling layers (square windows, no dilation; a pooling layer counts like a "
-            "convolution with its window and stride) has, from the input upwards:\n\\begin{enumerate}\n" + listing
-            + "\n\\end{enumerate}\nThe receptive field of a unit is the side, in input pixels, of the input region "
+            "convolution with its window and stride) has, from the input upwards:" + chain(boxes)
+            + "The receptive field of a unit is the side, in input pixels, of the input region "
               "it depends on.")
         parts = (Part("Give the receptive field of one unit after every layer.", ("receptive_field",), 2),)
         steps = [rf"$r_{i} = {before} + ({kernel} - 1)\cdot {jump} = {after}$"

@@ -6,6 +6,7 @@ import sympy
 
 from qbank.errors import IllPosed
 from qbank.exact import decimal, sigmoid
+from qbank.figures import chain
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Bool, Num
@@ -38,7 +39,8 @@ class Sigmoid(Generator):
         z = sympy.latex(p["z"])
         statement = (
             rf"The sigmoid $f(z) = \frac{{1}}{{1 + e^{{-z}}}}$ is computed by the graph $a = -z$, $b = e^{{a}}$, "
-            rf"$c = 1 + b$, $f = 1/c$. Take $z = {z}$.")
+            rf"$c = 1 + b$, $f = 1/c$. Take $z = {z}$."
+            + chain([f"$z = {z}$", "$a = -z$", "$b = e^{a}$", "$c = 1 + b$", "$f = 1/c$"]))
         parts = (Part("Compute the value of every node $a, b, c, f$.", ("nodes",), 2),
                  Part("What is $f$?", ("f",), 1),
                  Part(r"Backpropagate through the graph to get $df/dz$.", ("df_dz",), 2))
@@ -88,7 +90,10 @@ class SkipConnection(Generator):
             r"A block computes $h = \mathrm{ReLU}(w_1 x)$ and "
             + (r"$\mathrm{out} = w_2 h + x$ (a skip connection adds the input back)" if p["skip"]
                else r"$\mathrm{out} = w_2 h$ (no skip connection)")
-            + f", with {values}.")
+            + f", with {values}."
+            + chain([f"$x = {sympy.latex(p['x'])}$", r"$h = \mathrm{ReLU}(w_1 x)$", r"$\mathrm{out}$"],
+                    [f"$w_1 = {sympy.latex(p['w1'])}$", f"$w_2 = {sympy.latex(p['w2'])}$"],
+                    skip=(0, 2, "$+x$") if p["skip"] else None, step=4.2))
         parts = (Part(r"Compute $\mathrm{out}$.", ("out",), 1),
                  Part(r"Compute $\partial\,\mathrm{out}/\partial w_1$.", ("dout_dw1",), 2),
                  Part(r"Compute $\partial\,\mathrm{out}/\partial x$.", ("dout_dx",), 2))

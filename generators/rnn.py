@@ -6,6 +6,7 @@ import sympy
 
 from qbank.errors import IllPosed
 from qbank.exact import decimal_latex, latex, scalars, sigmoid
+from qbank.figures import unrolled
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Matrix, Num, Vector
@@ -87,6 +88,8 @@ class ReluDerivatives(Generator):
             r"(and $\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$). "
             r"Derivatives are total derivatives through time (backpropagation through time): $V$ and $W$ act at "
             r"every step, so $\partial h_T/\partial V$ includes the paths through $h_{T-1}, h_{T-2}, \dots$"
+            + unrolled([f"$h_0 = {sympy.latex(p['h0'])}$"] + [f"$h_{t}$" for t in range(1, T + 1)],
+                       [f"$x_{t} = {sympy.latex(x)}$" for t, x in enumerate(p["x"], 1)], "$V$", "$W$")
         )
         parts = (
             Part(rf"Compute the hidden states ${sequence('h', T)}$.", ("h",), 2),
@@ -151,7 +154,9 @@ class LinearBptt(Generator):
         us = ",\\ ".join(rf"u_{t} = {sympy.latex(u)}" for t, u in enumerate(p["u"], 1))
         statement = (
             r"A linear recurrent network with one weight $w$ shared by every step computes "
-            rf"$h_t = w\,(u_t + h_{{t-1}})$ with $w = {sympy.latex(p['w'])}$, $h_0 = {sympy.latex(p['h0'])}$ and inputs ${us}$.")
+            rf"$h_t = w\,(u_t + h_{{t-1}})$ with $w = {sympy.latex(p['w'])}$, $h_0 = {sympy.latex(p['h0'])}$ and inputs ${us}$."
+            + unrolled([f"$h_0 = {sympy.latex(p['h0'])}$"] + [f"$h_{t}$" for t in range(1, T + 1)],
+                       [f"$u_{t} = {sympy.latex(u)}$" for t, u in enumerate(p["u"], 1)], "$w$", "$w$"))
         parts = (Part(rf"Compute ${sequence('h', T)}$.", ("h",), 2),
                  Part(rf"Compute the total derivative $dh_{T}/dw$ (backpropagation through time).", ("dhT_dw",), 3))
         terms = " + ".join(

@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from qbank import __version__, build, latex, manifest, plan, registry, spec
+from qbank import __version__, build, latex, manifest, plan, preview, registry, spec
 from qbank.errors import QbankError
 from qbank.generator import make_variant, render_variant
 from qbank.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--params", type=_json_object, default={}, metavar="JSON",
                       help='pinned parameters, e.g. \'{"stride": 2}\'')
     show.add_argument("--json", action="store_true", help="print the variant as one JSON object")
+    show.add_argument("--pdf", metavar="FILE", help="also typeset it: the exam's page and the key's side by side")
+    show.add_argument("--png", metavar="FILE", help="with --pdf: a PNG of the first sheet too")
+    show.add_argument("--paper", choices=("a4", "letter"), default="a4", help="with --pdf (default a4)")
     show.set_defaults(run=_show)
 
     build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest")
@@ -160,6 +163,11 @@ def _show(args) -> int:
     if args.json:
         print(json.dumps(variant.to_json()))
         return 0
+    if args.png and not args.pdf:
+        raise QbankError("--png needs --pdf FILE as well")
+    if args.pdf:
+        preview.write_preview(gen, variant, args.seed, Path(args.pdf), Path(args.png) if args.png else None,
+                              args.paper)
     rendered = render_variant(gen, variant)
     print(f"{gen.id} v{gen.version}, seed {args.seed}: {gen.title}")
     print(f"params: {json.dumps(variant.params)}\n")

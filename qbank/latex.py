@@ -11,7 +11,7 @@ from __future__ import annotations
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
-from qbank import fonts
+from qbank import figures, fonts
 from qbank.errors import QbankError
 from qbank.exact import decimal_latex, is_matrix, latex
 from qbank.model import Answer
@@ -85,7 +85,7 @@ LAYOUT = r"""
 LUALATEX_LINE = "% !TEX program = lualatex\n"
 
 
-def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
+def exam_document(spec: ExamSpec, version: Version, solutions: bool, cover: bool = True) -> str:
     texts = user_texts(spec, version)
     unicode = fonts.needs_lualatex(texts)
     if unicode:  # fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
@@ -100,11 +100,15 @@ def exam_document(spec: ExamSpec, version: Version, solutions: bool) -> str:
             options = f"{PAPER_OPTIONS[spec.paper]},{options}"
         doc.packages.append(Package(name, options=options))
     doc.preamble.append(NoEscape(LAYOUT))
+    if any(figures.uses_figures(q.rendered.statement) for q in version.questions):
+        doc.preamble.append(NoEscape(figures.TIKZ_PREAMBLE))
     _footer(doc, spec, version, solutions)
-    _cover(doc, spec, version, solutions)
+    if cover:
+        _cover(doc, spec, version, solutions)
     for question in version.questions:
         doc.append(NoEscape(_question(question, solutions)))
-    doc.append(NoEscape(r"\qbankduplex"))  # before \end{document}, so "Page x of y" counts the blank page
+    if cover:  # a preview (no cover) is no print run: no duplex padding
+        doc.append(NoEscape(r"\qbankduplex"))  # before \end{document}, so "Page x of y" counts the blank page
     return (LUALATEX_LINE if unicode else "") + doc.dumps() + "\n"
 
 

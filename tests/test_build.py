@@ -231,3 +231,33 @@ def test_a_spec_with_every_generator_builds_into_pdfs(tmp_path):
     text = pdf_text(solutions)
     assert all(f"Question {n}" in text for n in range(1, len(ids) + 1))
     assert text.count("Worked") == len(ids)  # pdftotext may set "solution." on the next line
+
+
+FIGURES = ("graph.sigmoid", "graph.skip_connection", "rnn.relu_derivatives", "rnn.linear_bptt",
+           "conv.network_summary", "conv.receptive_field")
+
+
+@pytest.mark.parametrize("gen_id", FIGURES)
+def test_figures_show_each_versions_values_in_one_shape_per_slot(gen_id):
+    """20 versions of one slot draw the same picture (nodes, arrows, positions) with their own numbers."""
+    exam = spec.ExamSpec("test", "", "Figures", "", "", "", 7, 20, None, (spec.QuestionSpec((gen_id,), 10),),
+                         calculator=True)
+    pictures = [re.search(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", v.questions[0].rendered.statement,
+                          re.S).group(0) for v in plan.plan(exam)]
+    shapes = {re.sub(r"(\$[^$]*\$|\{[^{}]*\d[^{}]*\})", "#", picture.split("]", 1)[1]) for picture in pictures}
+    assert len(shapes) == 1, shapes
+    assert len(set(pictures)) > 1  # the values differ
+
+
+def test_preview_sets_the_exam_page_beside_the_key_page(tmp_path):
+    result = run_qbank("show", "graph.skip_connection", "--seed", "1", "--pdf", str(tmp_path / "p.pdf"),
+                       "--png", str(tmp_path / "p.png"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    info = subprocess.run(["pdfinfo", str(tmp_path / "p.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\b", info) and "841.89 x 595.276" in info  # one landscape A4 sheet
+    text = pdf_text(tmp_path / "p.pdf")
+    assert text.count("Question 1") == 2 and "Worked solution" in text and "dout_dx" in text
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    blocked = run_qbank("show", "graph.sigmoid", "--pdf", str(tmp_path / "p.png" / "x.pdf"), cwd=tmp_path)
+    assert blocked.returncode == 2 and len(blocked.stderr.strip().splitlines()) == 1
+    assert "cannot write" in blocked.stderr

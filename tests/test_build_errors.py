@@ -81,7 +81,7 @@ def test_latex_failure_names_version_question_and_keeps_the_log_and_the_previous
     def broken(spec_, version, solutions):
         tex = real(spec_, version, solutions)
         if version.code == versions[1].code and solutions:
-            marker = "% question 2: rnn.relu_derivatives%\n"
+            marker = "% question 2: rnn.relu_derivatives\n"
             tex = tex.replace(marker, marker + "\\undefinedmacro\n")
         return tex
 
