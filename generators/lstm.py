@@ -9,7 +9,7 @@ from qbank.exact import decimal, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Int, Num, Table, Vector
-from qbank.tex import as_asked
+from qbank.tex import keyed
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
@@ -145,6 +145,6 @@ class Forward(Generator):
                  Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3))
         solution = ("Each step uses the previous $h$ and $c$; every value is shown to 4 decimal places." + "\n\n"
                     + "\n\n".join(self._step_lines(p)) + "\n\n" + "Over the steps: "
-                    + ", ".join(rf"${k} = {as_asked(answers[k])}$" for k in ("i", "f", "o", "g", "c", "h"))
+                    + ", ".join(rf"${k} {keyed(answers[k])}$" for k in ("i", "f", "o", "g", "c", "h"))
                     + ".")
         return Rendered(statement, parts, solution)

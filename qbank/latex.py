@@ -64,13 +64,15 @@ LAYOUT = r"""
 \newcommand{\qbankkeep}[1]{\ifqbankmeasuring\else\Needspace{#1}\fi}
 \newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
   \par\nobreak\smallskip}
-\newcommand{\qbankquestion}[2]{\par
-  \setbox\qbankbox=\vbox{\qbankmeasuringtrue #2}%
+\newcommand{\qbankquestion}[3]{\par
+  \setbox\qbankbox=\vbox{\qbankmeasuringtrue #3}%
   \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax<\textheight
+    \typeout{qbank: question #1 fits a page}%
     \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}\unvbox\qbankbox
   \else
-    \setbox\qbankbox=\vbox{\qbankmeasuringtrue #1}%
-    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}#2%
+    \typeout{qbank: question #1 is longer than a page}%
+    \setbox\qbankbox=\vbox{\qbankmeasuringtrue #2}%
+    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}#3%
   \fi\par}
 \newcommand{\qbankduplex}{\clearpage\ifodd\value{page}\else\null\vfill
   \begin{center}\itshape This page is intentionally left blank.\end{center}\vfill\clearpage\fi}
@@ -174,7 +176,7 @@ def _student_fields(doc, version):
 
 
 def _question(question: Question, solutions: bool) -> str:
-    """The question as \\qbankquestion{head}{whole} (see LAYOUT), head being its heading, statement
+    """The question as \\qbankquestion{number}{head}{whole} (see LAYOUT), head being its heading, statement
     and first part."""
     rendered = question.rendered
     heading = rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
@@ -186,7 +188,7 @@ def _question(question: Question, solutions: bool) -> str:
     if solutions:
         whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
     return (f"% question {question.number}: {question.variant.generator}\n"
-            + rf"\qbankquestion{{{head}}}{{{whole}}}" + "\n")
+            + rf"\qbankquestion{{{question.number}}}{{{head}}}{{{whole}}}" + "\n")
 
 
 def _part(question: Question, part, points: int, solutions: bool) -> str:

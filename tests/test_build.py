@@ -261,3 +261,32 @@ def test_preview_sets_the_exam_page_beside_the_key_page(tmp_path):
     blocked = run_qbank("show", "graph.sigmoid", "--pdf", str(tmp_path / "p.png" / "x.pdf"), cwd=tmp_path)
     assert blocked.returncode == 2 and len(blocked.stderr.strip().splitlines()) == 1
     assert "cannot write" in blocked.stderr
+
+
+def test_a_question_that_fits_a_page_is_never_split(tmp_path):
+    """Read back from the PDFs: every question TeX reports as fitting a page has its heading and its
+    last part on one page, in every exam and solutions document of a 6-question build."""
+    spec_file = tmp_path / "six.toml"
+    generators = ["conv.image_kernel", "rnn.relu_derivatives", "lstm.param_count", "bn.statistics",
+                  "conv.network_summary", "optim.gd_steps"]
+    spec_file.write_text("[exam]\ntitle = 'Six'\nversions = 4\nseed = 11\n" + "".join(
+        f"[[question]]\ngenerator = '{g}'\npoints = 5\n" for g in generators))
+    result = run_qbank("build", "exam", str(spec_file), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "six"
+    checked = 0
+    for pdf in sorted(folder.glob("*-*.pdf")):
+        if pdf.name.startswith("all-"):
+            continue
+        tex = folder / "tex" / f"{pdf.stem}.tex"
+        compile_pdf(find_pdflatex(), tex.parent, pdf.stem, tex_environment("0"), passes=1)  # for its log
+        fitting = re.findall(r"qbank: question (\d+) fits a page", (tex.parent / f"{pdf.stem}.log").read_text())
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        manifest_questions = json.loads((folder / "manifest.json").read_text())["versions"][0]["questions"]
+        for number in map(int, fitting):
+            parts = len(manifest_questions[number - 1]["part_points"])
+            start = text.index(f"Question {number}")
+            last = text.index(f"({'abcdefgh'[parts - 1]})", start)
+            assert "\f" not in text[start:last], f"{pdf.name}: question {number} is split across pages"
+            checked += 1
+    assert checked >= 30  # most questions fit a page; the test saw them
