@@ -231,17 +231,17 @@ def scalar_if_single(value):
 
 
 def answer_space(answers: list[Answer]) -> float:
-    """Room to write in, in cm, from what the part asks for: a line per further scalar, more for a
-    vector and a line per matrix row."""
-    space = 2.0
+    """Room to write in, in cm, from what the part asks for: 1.8 cm, and half a line per further
+    number, a line for a vector, 0.7 cm per matrix row."""
+    space = 1.8
     for answer in answers:
         value = scalar_if_single(answer.exact)
         if is_matrix(value):
-            space += 0.9 * len(value)
+            space += 0.7 * len(value)
         elif isinstance(value, tuple):
-            space += 1.2
+            space += 1.0
         else:
-            space += 0.6
+            space += 0.5
     return round(min(space, 12.0), 1)
 
 
