@@ -47,6 +47,7 @@ def statistics(p):
 class Statistics(Generator):
     id = "bn.statistics"
     title = "Batch normalisation of a batch in training mode"
+    labels = {"mean": r"\mu_#", "std": r"\sigma_#", "z_norm": r"\hat z", "y": "y"}
     topics = ("normalisation",)
     params = {
         "z": Matrix(Num(), max_rows=32, max_cols=8),

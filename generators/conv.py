@@ -55,6 +55,7 @@ def ones_like_output(out) -> tuple:
 class ImageKernel(Generator):
     id = "conv.image_kernel"
     title = "Image convolved with a kernel: feature map and gradients"
+    labels = {"output": "Y", "input_grad": r"\partial L/\partial X", "kernel_grad": r"\partial L/\partial K"}
     topics = ("cnn", "backprop")
     params = {
         "image": Matrix(Num(), max_rows=16, max_cols=16),
@@ -176,6 +177,7 @@ class ImageKernel(Generator):
 class UnknownKernel(Generator):
     id = "conv.unknown_kernel"
     title = "Recover unknown kernel entries from known outputs"
+    labels = {"x": "x", "y": "y"}
     topics = ("cnn",)
     params = {"image": Matrix(Num(), max_rows=12, max_cols=12), "kernel": Matrix(NumOrName(), max_rows=5, max_cols=5),
               "stride": Int(1, 4, default=1), "known_outputs": Matrix(Num(), max_rows=25, max_cols=3)}
@@ -269,6 +271,7 @@ def symbols(kernel):
 class Pool(Generator):
     id = "conv.pool"
     title = "Max or average pooling: forward and backward"
+    labels = {"output": "Y", "input_grad": r"\partial L/\partial X"}
     topics = ("cnn", "backprop")
     params = {"input": Matrix(Num(), max_rows=16, max_cols=16), "mode": Choice("max", "avg"), "size": Int(1, 8),
               "stride": Int(1, 8), "upstream": Matrix(Num(), max_rows=16, max_cols=16)}
@@ -376,6 +379,7 @@ def transposed_length(p) -> int:
 class Transposed(Generator):
     id = "conv.transposed"
     title = "Transposed 1-D convolution: output length and the convolution as a matrix"
+    labels = {"matrix": "M"}
     topics = ("cnn",)
     params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
               "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),

@@ -18,6 +18,7 @@ R = sympy.Rational
 class Sigmoid(Generator):
     id = "graph.sigmoid"
     title = "The sigmoid as a computational graph: forward and backward"
+    labels = {"f": "f", "df_dz": "df/dz"}
     topics = ("backprop",)
     params = {"z": Num(-20, 20)}
     version = 2
@@ -59,6 +60,9 @@ class Sigmoid(Generator):
 class SkipConnection(Generator):
     id = "graph.skip_connection"
     title = "Gradients with and without a skip connection"
+    labels = {"out": r"\mathrm{out}",
+              "dout_dw1": r"\partial\,\mathrm{out}/\partial w_1",
+              "dout_dx": r"\partial\,\mathrm{out}/\partial x"}
     topics = ("backprop", "resnet")
     params = {"x": Num(-100, 100), "w1": Num(-100, 100), "w2": Num(-100, 100), "skip": Bool()}
     version = 2

@@ -17,6 +17,7 @@ R = sympy.Rational
 class SoftmaxCrossEntropy(Generator):
     id = "loss.softmax_ce"
     title = "Softmax, cross-entropy and its gradient"
+    labels = {"probs": "p_#", "loss": "L", "grad": r"\partial L/\partial z_#"}
     topics = ("losses",)
     params = {"logits": Vector(Num(-20, 20), 2, 10), "target": Int(1, 10)}
     max_abs = 100
@@ -65,6 +66,7 @@ def given(values) -> str:
 class BinaryCrossEntropy(Generator):
     id = "loss.bce_grad"
     title = "Binary cross-entropy through a sigmoid and its gradient"
+    labels = {"a": "a", "loss": "L", "dL_dz": r"\partial L/\partial z"}
     topics = ("losses",)
     params = {"z": Num(-20, 20), "y": Choice(0, 1)}
     max_abs = 100

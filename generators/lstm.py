@@ -76,6 +76,7 @@ GATE_KEYS = ("i", "f", "o", "g")
 class Forward(Generator):
     id = "lstm.forward"
     title = "Forward pass of a scalar LSTM cell"
+    labels = {"i": "i_#", "f": "f_#", "o": "o_#", "g": "g_#", "c": "c_#", "h": "h_#"}
     topics = ("rnn", "lstm")
     params = {"x": Vector(Num(-10, 10), 1, 3), "h0": Num(-10, 10), "c0": Num(-10, 10),
               "weights": Table({k: Vector(Num(-10, 10), 3, 3) for k in GATE_KEYS})}

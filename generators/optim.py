@@ -56,6 +56,7 @@ def quadratic_statement(p) -> str:
 class GdSteps(Generator):
     id = "optim.gd_steps"
     title = "Gradient descent on a one-dimensional loss"
+    labels = {"p": "p_#"}
     topics = ("optimisation",)
     params = dict(QUADRATIC)
     version = 2
@@ -94,6 +95,7 @@ class GdSteps(Generator):
 class MomentumStep(Generator):
     id = "optim.momentum_step"
     title = "SGD with momentum (PyTorch convention)"
+    labels = {"velocity": "v_#", "p": "p_#"}
     topics = ("optimisation",)
     params = dict(QUADRATIC) | {"momentum": Num(0, 1), "nesterov": Bool(default=False)}
     version = 2
@@ -151,6 +153,7 @@ def first_step(p, g, scale1, scale2):
 class AdamStep(Generator):
     id = "optim.adam_step"
     title = "Adam on a sigmoid neuron with binary cross-entropy"
+    labels = {"y_hat": r"\hat y", "w": "w_#", "b": "b_#"}
     topics = ("optimisation",)
     params = {"x": Num(-100, 100), "y": Num(0, 1), "w": Num(-100, 100), "b": Num(-100, 100), "lr": Num(0, 10),
               "beta1": Num(0, R(999999, 1000000)), "beta2": Num(0, R(999999, 1000000)), "eps": Num(0, 1),
@@ -235,6 +238,7 @@ class AdamStep(Generator):
 class CriticalPoints(Generator):
     id = "optim.critical_points"
     title = "Critical point of a quadratic in two variables: gradient, Hessian, kind"
+    labels = {"hessian": r"\nabla^2 f"}
     topics = ("optimisation", "calculus")
     params = {"coeffs": Vector(Num(-50, 50), 5, 5)}
     max_abs = 100

@@ -185,6 +185,7 @@ class GruCount(RecurrentCount):
 class HiddenFromParams(Generator):
     id = "lstm.hidden_from_params"
     title = "Hidden size of an LSTM from its parameter count"
+    labels = {"hidden_size": "H"}
     topics = ("rnn", "lstm")
     params = {"input_size": Int(1, 100_000), "total": Int(1, 10**9), "convention": Choice("keras", "pytorch")}
     version = 2

@@ -37,6 +37,10 @@ def unroll(p) -> list[dict]:
 class ReluDerivatives(Generator):
     id = "rnn.relu_derivatives"
     title = "Scalar ReLU RNN: hidden states and derivatives through time"
+    labels = {"h": "h_#",
+              "dhT_dV": r"\partial h_T/\partial V",
+              "dhT_dW": r"\partial h_T/\partial W",
+              "dhT_dx": r"\partial h_T/\partial x_#"}
     topics = ("rnn", "backprop")
     params = {
         "V": Num(-20, 20), "W": Num(-20, 20), "h0": Num(-50, 50),
@@ -127,6 +131,7 @@ class ReluDerivatives(Generator):
 class LinearBptt(Generator):
     id = "rnn.linear_bptt"
     title = "Linear RNN with one shared weight: forward values and backpropagation through time"
+    labels = {"h": "h_#", "dhT_dw": "dh_T/dw"}
     topics = ("rnn", "backprop")
     params = {"w": Num(-10, 10), "u": Vector(Num(-50, 50), 1, 6), "h0": Num(-50, 50)}
     version = 2
@@ -184,6 +189,7 @@ def affine(matrix, vector, bias):
 class Forward(Generator):
     id = "rnn.forward"
     title = "Forward pass of a small vector RNN"
+    labels = {"h": "h_#", "y": "y_#"}
     topics = ("rnn",)
     params = {"W_xh": Matrix(Num(-10, 10), 8, 8), "W_hh": Matrix(Num(-10, 10), 8, 8), "b_h": Vector(Num(-10, 10), 1, 8),
               "W_hy": Matrix(Num(-10, 10), 8, 8), "b_y": Vector(Num(-10, 10), 1, 8),

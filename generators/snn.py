@@ -46,6 +46,11 @@ def num(x) -> str:
 class Lif(Generator):
     id = "snn.lif"
     title = "Leaky integrate-and-fire neuron: spikes and surrogate gradients"
+    labels = {"v": "V_#",
+              "y": "y_#",
+              "dz_dw": r"\partial z/\partial w",
+              "dz_db": r"\partial z/\partial b",
+              "dz_dx": r"\partial z/\partial x_#"}
     topics = ("snn", "backprop")
     params = {"x": Vector(Num(-10, 10), 1, 6), "w": Num(-10, 10), "b": Num(-10, 10), "beta": Num(0, 1),
               "threshold": Num(R(1, 100), 100), "k": Num(0, 1000), "v0": Num(-100, 100, default=0),

@@ -38,6 +38,9 @@ class Generator:
     # A calculator question has answers that are not small fractions (logs, exp, long decimals);
     # an exam without calculators refuses it. Its decimal parts say how many places to give.
     calculator: ClassVar[bool] = False
+    # Each answer's name in the statement's notation (LaTeX), for the key: "i_#" labels the entries
+    # of a vector (or the rows of a matrix) i_1, i_2, ...; an answer without one is keyed by its name.
+    labels: ClassVar[dict[str, str]] = {}
 
     def sample(self, draw: "Draw") -> dict:
         raise NotImplementedError

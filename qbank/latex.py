@@ -11,7 +11,7 @@ from __future__ import annotations
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
-from qbank import figures, fonts
+from qbank import figures, fonts, registry
 from qbank.errors import QbankError
 from qbank.exact import decimal_latex, is_matrix, latex
 from qbank.model import Answer
@@ -195,7 +195,8 @@ def _part(question: Question, part, points: int, solutions: bool) -> str:
     answers = [(name, question.variant.answers[name]) for name in part.answers]
     prompt = r"\item " + generated(part.prompt) + rf" \hfill [{_points(points)}]"
     if solutions:
-        return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals)
+        labels = registry.get(question.variant.generator).labels
+        return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals, labels.get(name))
                                 for name, answer in answers)
     space = question.space if question.space is not None else answer_space([a for _, a in answers])
     # the prompt and its answer space stay on one page
@@ -206,9 +207,36 @@ def _points(points: int) -> str:
     return f"{points} point{'' if points == 1 else 's'}"
 
 
-def _answer_line(name: str, answer: Answer, decimals: int | None) -> str:
-    """One key line, labelled with the answer's name as answer-key.csv has it."""
-    return r"\texttt{" + escape_latex(name) + r"}: " + _answer_tex(answer, decimals)
+def _answer_line(name: str, answer: Answer, decimals: int | None, label: str | None = None) -> str:
+    """One key line: the answer in the statement's notation (entry by entry, i_1 = ..., i_2 = ...,
+    where the label says so) and its name as answer-key.csv has it."""
+    tag = r"\texttt{" + escape_latex(name) + "}"
+    if label is None:
+        return tag + ": " + _answer_tex(answer, decimals)
+    value = scalar_if_single(answer.exact)
+    if "#" in label and isinstance(value, tuple):
+        entries = ", ".join(f"${label.replace('#', str(i))} {_entry(x, answer, decimals)}$"
+                            for i, x in enumerate(value, 1))
+        return entries + r" \quad (" + tag + ")"
+    return f"${label.replace('#', '1')}$ (" + tag + "): " + _answer_tex(answer, decimals)
+
+
+def _entry(value, answer: Answer, decimals: int | None) -> str:
+    """One entry of a labelled answer, relation included, as the part asks for it."""
+    if decimals is not None:
+        return rf"\approx {decimal_latex(value)}"
+    exact, shown = latex(value), decimal_latex(value)
+    return f"= {exact}" + (rf" \approx {shown}" if answer.tolerance and shown != exact else "")
+
+
+def entry_labels(label: str | None, value) -> str:
+    """The label as answer-key.csv writes it: "i_1, i_2" for a vector labelled i_#."""
+    if label is None:
+        return ""
+    value = scalar_if_single(value)
+    if "#" in label and isinstance(value, tuple):
+        return ", ".join(label.replace("#", str(i)) for i in range(1, len(value) + 1))
+    return label.replace("#", "1")
 
 
 def _answer_tex(answer: Answer, decimals: int | None) -> str:

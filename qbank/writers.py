@@ -12,13 +12,14 @@ import csv
 import json
 import re
 
-from qbank import __version__
+from qbank import __version__, registry
 from qbank.exact import to_text
+from qbank.latex import entry_labels
 from qbank.plan import Version
 from qbank.spec import ExamSpec
 
-KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "exact", "decimal", "asked", "tolerance",
-               "points")
+KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "exact", "decimal", "asked",
+               "tolerance", "points")
 INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
@@ -52,12 +53,13 @@ class AnswerKey(_Csv):
 
 def _key_rows(version: Version):
     for q in version.questions:
+        labels = registry.get(q.variant.generator).labels
         for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
             for i, name in enumerate(part.answers):
                 answer = q.variant.answers[name]
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
-                       _flat(to_text(answer.exact)), answer.decimal, _asked(part), answer.tolerance,
-                       points if i == 0 else "")
+                       entry_labels(labels.get(name), answer.exact), _flat(to_text(answer.exact)), answer.decimal,
+                       _asked(part), answer.tolerance, points if i == 0 else "")
 
 
 class Index(_Csv):
