@@ -115,6 +115,35 @@ def test_merged_pdfs_start_every_version_on_an_odd_page(default_build, default_m
         assert _pages(default_build / f"all-{kind}s.pdf" if kind == "exam" else default_build / "all-solutions.pdf") == page - 1
 
 
+def test_every_document_has_an_even_page_count_and_its_blank_page_says_so(tmp_path):
+    spec_file = tmp_path / "pad.toml"  # a cover and a question of a page and a bit: 3 pages, so one blank
+    spec_file.write_text("[exam]\ntitle = 'Pad'\nversions = 2\n[[question]]\ngenerator = 'conv.image_kernel'\n"
+                         "points = 5\n")
+    folder = build(tmp_path / "output", str(spec_file))
+    padded = 0
+    for pdf in sorted(folder.glob("*-*.pdf")):
+        pages = pdf_text(pdf).split("\f")[:-1]
+        assert len(pages) % 2 == 0, pdf.name
+        for page in pages:
+            if "intentionally left blank" in page:
+                padded += 1
+                assert "Version" in page and re.search(r"Page \d+ of \d+", page)  # the footer is there too
+    assert padded  # this exam needed blank pages
+
+
+def test_letter_paper_makes_every_pdf_letter_sized_merged_ones_too(tmp_path):
+    spec_file = tmp_path / "letter.toml"
+    spec_file.write_text("[exam]\ntitle = 'Letter'\nversions = 2\npaper = 'letter'\nduration = '50 minutes'\n"
+                         "[[question]]\ngenerator = 'lstm.param_count'\npoints = 2\n")
+    folder = build(tmp_path / "output", str(spec_file))
+    for pdf in sorted(folder.glob("*.pdf")):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+        assert abs(width - 612) < 0.01 and abs(height - 792) < 0.01, (pdf.name, width, height)  # not scaled
+    cover = pdf_text(next(folder.glob("exam-*.pdf"))).split("\f")[0]
+    assert "Time allowed: 50 minutes" in cover and "Score" in cover and "Total" in cover
+
+
 def _pages(pdf: Path) -> int:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
