@@ -36,6 +36,10 @@ tex:
 	  echo "Installing TeX Live, LuaLaTeX, the Noto fonts and poppler-utils from Debian packages..."; \
 	  $(APT_INSTALL) $(TEX_PACKAGES); \
 	fi
+	@# luaotfload caches each font on first use: fill the cache once here, not from parallel builds
+	@tmp=$$(mktemp -d) && cp docs/fonts-warmup.tex $$tmp/ && (cd $$tmp && lualatex -interaction=nonstopmode \
+	  -halt-on-error fonts-warmup.tex >/dev/null) || echo "make: warning: LuaLaTeX could not load the Noto fonts"; \
+	rm -rf $$tmp
 
 # The venv is remade (--clear) when it is missing, broken (no pip: venv failed half-way) or was made
 # from another interpreter than PYTHON. qbank needs Python 3.11+: where python3 is older (Ubuntu
