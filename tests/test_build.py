@@ -161,8 +161,10 @@ def test_a_page_renders_to_an_image_with_ink(default_build, default_manifest, tm
 def test_answer_key_rows_match_the_manifest_and_points_add_up(default_build, default_manifest):
     with (default_build / "answer-key.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "exact", "decimal", "asked", "tolerance",
-                            "points"]
+    assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "label", "exact", "decimal",
+                             "asked", "tolerance", "points"]
+    labelled = {r["answer"]: r["label"] for r in rows if r["label"]}
+    assert labelled["h"] in ("h_1, h_2", "h_1, h_2, h_3") and labelled["mean"].startswith(r"\mu_1")
     questions = {(v["code"], q["number"]): q for v in default_manifest["versions"] for q in v["questions"]}
     assert {(r["version"], int(r["question"])) for r in rows} == set(questions)
     for row in rows:
