@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tqdm import tqdm
+
 from qbank import outdir
 from qbank.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.errors import QbankError
@@ -26,6 +28,7 @@ from qbank.plan import Version
 from qbank.spec import ExamSpec
 from qbank.writers import AnswerKey, Index, Manifest
 
+PROGRESS_DELAY = 2  # seconds
 KINDS = ("exam", "solutions")
 MERGED = {"exam": "all-exams", "solutions": "all-solutions"}
 # what pdfTeX accepts as SOURCE_DATE_EPOCH: whole seconds up to the end of year 9999
@@ -46,8 +49,11 @@ def source_date_epoch(spec: ExamSpec) -> str:
         return "0"
 
 
-def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: bool = False) -> Path:
-    """Write OUT/<slug>/ with PDFs, answer key, index, manifest and tex sources; returns that folder."""
+def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: bool = False,
+          jobs: int | None = None) -> Path:
+    """Write OUT/<slug>/ with PDFs, answer key, index, manifest and tex sources; returns that folder.
+
+    jobs: TeX runs at once (default: every core); progress: a bar with rate and ETA on stderr."""
     pdflatex = find_pdflatex()
     env = tex_environment(source_date_epoch(spec))
     target = out_dir / outdir.folder_name(out_dir, spec.title)
@@ -59,7 +65,7 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
             texdir = staging / "tex"
             texdir.mkdir()
             numbers = _write_sources(spec, versions, staging, codes, engines)
-            _compile_all(engines, texdir, env, progress)
+            _compile_all(engines, texdir, env, progress, jobs or os.cpu_count() or 1)
             for kind in KINDS:
                 names = [f"{kind}-{code}" for code in numbers]
                 merged = MERGED[kind]
@@ -102,22 +108,20 @@ def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, c
     return order
 
 
-def _compile_all(engines: dict[str, str], texdir: Path, env: dict, progress: bool) -> None:
-    """Every document, each with its engine, on every core; stops at the first failure."""
-    names = list(engines)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = {pool.submit(compile_pdf, engine, texdir, name, env): name for name, engine in engines.items()}
+def _compile_all(engines: dict[str, str], texdir: Path, env: dict, progress: bool, jobs: int) -> None:
+    """Every document, each with its engine, jobs at a time; stops at the first failure. The bar
+    shows only once a build has run for PROGRESS_DELAY seconds: short builds stay quiet."""
+    with (ThreadPoolExecutor(max_workers=jobs) as pool,
+          tqdm(total=len(engines), unit="doc", desc="qbank: compiling", file=sys.stderr, disable=not progress,
+               delay=PROGRESS_DELAY, leave=False) as bar):
+        futures = [pool.submit(compile_pdf, engine, texdir, name, env) for name, engine in engines.items()]
         try:
-            for done, future in enumerate(as_completed(futures), 1):
+            for future in as_completed(futures):
                 future.result()
-                if progress:
-                    print(f"\rqbank: compiled {done}/{len(names)} documents", end="", file=sys.stderr, flush=True)
+                bar.update()
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
-        finally:
-            if progress:
-                print(file=sys.stderr)
 
 
 def _located(exc: TexError, codes: dict) -> QbankError:

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from qbank.params import REQUIRED
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
+MAX_JOBS = 256     # TeX runs at once: more than any machine's cores
 
 
 def main(argv=None) -> int:
@@ -90,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--versions", type=_count, help="number of versions (overrides the spec)")
     build.add_argument("--seed", type=_seed, help="master seed (overrides the spec)")
     build.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
+    build.add_argument("--jobs", type=_jobs, metavar="N", help="TeX runs at once (default: every core)")
+    build.add_argument("--quiet", action="store_true", help="print nothing when the build succeeds")
     build.add_argument("--from-manifest", metavar="MANIFEST", dest="manifest",
                        help="rebuild the PDFs of a previous build from its manifest.json, without sampling")
     build.set_defaults(run=_build)
@@ -106,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
 def _seed(text: str) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_SEED):
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, got {text[:30]!r}")
+    return int(text)
+
+
+def _jobs(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_JOBS):
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_JOBS}, got {text[:30]!r}")
     return int(text)
 
 
@@ -190,8 +200,14 @@ def _build(args) -> int:
         exam = spec.with_overrides(spec.load(args.spec), args.versions, args.seed)
         versions = plan.iter_plan(exam)  # made while the build writes them out
     latex.check_printable(exam)
-    target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty())
-    print(f"built {exam.versions} version{'s' if exam.versions > 1 else ''} of '{exam.title}' in {target}")
+    start = time.monotonic()
+    target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty() and not args.quiet,
+                         jobs=args.jobs)
+    if args.quiet:
+        return 0
+    seconds = time.monotonic() - start
+    print(f"built {exam.versions} version{'s' if exam.versions > 1 else ''} of '{exam.title}' in {target} "
+          f"({seconds:.1f} s, {exam.versions / seconds:.1f} versions per second)")
     print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing), answer-key.csv, index.csv, "
           "manifest.json")
     print("  exam-CODE.pdf and solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")

@@ -7,9 +7,12 @@ import csv
 import fcntl
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -212,3 +215,30 @@ def test_a_secret_salts_every_seed_is_never_written_and_is_needed_to_rebuild(tmp
     assert wrong.returncode == 2 and "is not the one this build was made with" in wrong.stderr
     shown = run_qbank("show-version", manifest["versions"][0]["code"], "--spec", str(salted), cwd=tmp_path, env=env)
     assert shown.returncode == 0 and manifest["versions"][0]["code"] in shown.stdout
+
+
+def test_progress_is_a_bar_on_a_terminal_one_line_otherwise_and_nothing_when_quiet(tmp_path):
+    spec_path = write_spec(tmp_path, "Exam", versions=12)  # long enough for the bar's 2 s delay
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
+    with subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", "out",
+                           "--jobs", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary) as run:
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closed with the build
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out = run.stdout.read().decode()
+    os.close(primary)
+    assert run.returncode == 0
+    assert b"qbank: compiling" in shown and b"doc/s" in shown  # rate and ETA, on the terminal only
+    assert out.startswith("built 12 versions") and "versions per second" in out
+    plain = build_cli(tmp_path, spec_path)
+    assert plain.returncode == 0 and plain.stderr == "" and "versions per second" in plain.stdout.splitlines()[0]
+    quiet = build_cli(tmp_path, spec_path, "--quiet")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
