@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the variant as one JSON object")
     show.add_argument("--pdf", metavar="FILE", help="also typeset it: the exam's page and the key's side by side")
     show.add_argument("--png", metavar="FILE", help="with --pdf: a PNG of the first sheet too")
-    show.add_argument("--paper", choices=("a4", "letter"), default="a4", help="with --pdf (default a4)")
+    show.add_argument("--paper", choices=spec.PAPERS, default="a4", help="with --pdf (default a4)")
     show.set_defaults(run=_show)
 
     build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest")

@@ -36,9 +36,13 @@ def find_pdflatex() -> str:
     return path
 
 
+# The first line of a document that needs LuaLaTeX (latex.exam_document writes it).
+LUALATEX_LINE = "% !TEX program = lualatex\n"
+
+
 def engine_for(tex: str) -> str:
-    """The TeX engine a document asks for on its first line (see latex.LUALATEX_LINE), as a path."""
-    if tex.startswith("% !TEX program = lualatex"):
+    """The TeX engine a document asks for on its first line (LUALATEX_LINE), as a path."""
+    if tex.startswith(LUALATEX_LINE):
         path = shutil.which("lualatex")
         if not path:
             raise QbankError(f"lualatex not found, and the spec or roster has text that only it can print: "

@@ -102,11 +102,7 @@ def unprintable(text: str) -> str | None:
     TeX is installed to tell: the build then stops on the missing TeX instead)."""
     if not shutil.which("kpsewhich"):
         return None
-    for char in text:
-        code = ord(char)
-        if not (code in pdflatex_characters() or code in lualatex_main_characters() or font_for(char)):
-            return char
-    return None
+    return next((char for char in text if not _in_text_font(char) and font_for(char) is None), None)
 
 
 def needs_lualatex(texts) -> bool:
@@ -137,9 +133,14 @@ def escaped(text: str) -> str:
     return "".join(out)
 
 
+def _in_text_font(char: str) -> bool:
+    """Whether the document's own text font sets the character (pdfLaTeX's, or LuaLaTeX's)."""
+    return ord(char) in pdflatex_characters() or ord(char) in lualatex_main_characters()
+
+
 def _font(char: str) -> Font | None:
     """The fallback font a character needs; None when the text font has it."""
-    if ord(char) in pdflatex_characters() or ord(char) in lualatex_main_characters():
+    if _in_text_font(char):
         return None
     found = font_for(char)
     return found[0] if found else None

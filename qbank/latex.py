@@ -12,6 +12,7 @@ from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
 from qbank import figures, fonts, registry
+from qbank.compile import LUALATEX_LINE
 from qbank.errors import QbankError
 from qbank.exact import decimal_latex, is_matrix, latex
 from qbank.model import Answer
@@ -84,19 +85,16 @@ LAYOUT = r"""
 # student's exam on a fresh sheet (\\qbankduplex).
 
 
-LUALATEX_LINE = "% !TEX program = lualatex\n"
-
-
 def exam_document(spec: ExamSpec, version: Version, solutions: bool, cover: bool = True) -> str:
     texts = user_texts(spec, version)
     unicode = fonts.needs_lualatex(texts)
-    if unicode:  # fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
-        doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
-                       geometry_options=None, fontenc=None, inputenc=None, lmodern=False, textcomp=False)
+    # LuaLaTeX: fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
+    text_fonts = (dict(fontenc=None, inputenc=None, lmodern=False, textcomp=False) if unicode
+                  else dict(lmodern=True, textcomp=True))
+    doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False, geometry_options=None,
+                   **text_fonts)
+    if unicode:
         doc.preamble.append(NoEscape(fonts.lualatex_preamble(texts)))
-    else:
-        doc = Document(documentclass="article", document_options=["11pt"], page_numbers=False,
-                       geometry_options=None, lmodern=True, textcomp=True)
     for name, options in PACKAGES:
         if name == "geometry":
             options = f"{PAPER_OPTIONS[spec.paper]},{options}"

@@ -21,7 +21,7 @@ from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_
 from qbank.model import Variant
 from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
 from qbank.roster import Student
-from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, read_secret
+from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, read_secret, valid_answer_space
 from qbank.textfile import read_text
 
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
@@ -115,8 +115,7 @@ def _question(data, index: int, where: str, path: Path, code: str) -> Question:
     if sum(part_points) != points:
         raise _Bad(f"{where}.part_points add up to {sum(part_points)}, not to points = {points}")
     space = data.get("answer_space")
-    if space is not None and (isinstance(space, bool) or not isinstance(space, (int, float))
-                              or not 0 <= space <= MAX_ANSWER_SPACE):
+    if not valid_answer_space(space):
         raise _Bad(f"{where}.answer_space must be null or centimetres from 0 to {MAX_ANSWER_SPACE}")
     stored = _variant(data["variant"], f"{where}.variant")
     named = f"{path}: version {code}, question {index + 1} ({stored.generator})"

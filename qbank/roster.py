@@ -31,15 +31,14 @@ class Columns:
 
     id: tuple[str, ...]
     name: tuple[str, ...]
-    export: str = ""  # the export the layout was recognised as, for messages
     last_first: bool = False  # the name is "Last, First" (Canvas) and is printed "First Last"
 
 
 # Known exports, tried in order; a header matches when it has the id's first column and every name column.
 LAYOUTS = (
     Columns(("id",), ("name",)),
-    Columns(("SIS User ID", "ID"), ("Student",), "a Canvas gradebook export", last_first=True),
-    Columns(("ID number", "Email address"), ("First name", "Last name"), "a Moodle export"),
+    Columns(("SIS User ID", "ID"), ("Student",), last_first=True),  # a Canvas gradebook export
+    Columns(("ID number", "Email address"), ("First name", "Last name")),  # a Moodle export
 )
 # Rows of a Canvas gradebook export that are no students.
 CANVAS_NON_STUDENTS = {"points possible", "student, test"}
@@ -139,7 +138,7 @@ def columns_from_spec(value, where: str) -> Columns:
         if not names or len(names) > 5 or not all(isinstance(n, str) and 0 < len(n) <= 100 for n in names):
             raise QbankError(f"{where} {key} must be a column name or a list of up to 5 column names")
         parts[key] = tuple(names)
-    return Columns(parts["id"], parts["name"], "the roster_columns")
+    return Columns(parts["id"], parts["name"])
 
 
 def load(name, base: Path, source: str, columns: Columns | None) -> tuple[Student, ...]:

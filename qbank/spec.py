@@ -230,11 +230,16 @@ def _question(q, source: str, where: str) -> QuestionSpec:
     if not isinstance(params, dict):
         raise QbankError(f"{source}: {where} params must be a table, e.g. params = {{ stride = 2 }}")
     space = q.get("answer_space")
-    if space is not None and (isinstance(space, bool) or not isinstance(space, (int, float))
-                              or not 0 <= space <= MAX_ANSWER_SPACE):
+    if not valid_answer_space(space):
         raise QbankError(f"{source}: {where} answer_space must be a number of centimetres from 0 to "
                          f"{MAX_ANSWER_SPACE}, not {_brief(space)}")
     return QuestionSpec(tuple(pool), points, part_points, params, None if space is None else float(space))
+
+
+def valid_answer_space(space) -> bool:
+    """None (sized from the part) or a number of centimetres from 0 to MAX_ANSWER_SPACE."""
+    return space is None or (not isinstance(space, bool) and isinstance(space, (int, float))
+                             and 0 <= space <= MAX_ANSWER_SPACE)
 
 
 def _only(table: dict, allowed: set, source: str, where: str) -> None:
