@@ -12,7 +12,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
                 texlive-fonts-recommended lmodern poppler-utils \
                 texlive-luatex fonts-lmodern fonts-noto-core fonts-noto-cjk fontconfig
 # What a build needs from TeX Live, the fonts and poppler; a partial install is repaired too.
-TEX_FILES := article.cls amsmath.sty lastpage.sty fancyhdr.sty pdfpages.sty geometry.sty lmodern.sty \
+TEX_FILES := article.cls amsmath.sty pict2e.sty needspace.sty pdfpages.sty geometry.sty lmodern.sty \
              fontspec.sty luaotfload.sty lmroman10-regular.otf
 FONT_FILES := NotoSerif-Regular.ttf NotoNaskhArabic-Regular.ttf NotoSerifHebrew-Regular.ttf NotoSerifCJK-Regular.ttc
 # An install is redone when the interpreter, the dependency files or the extra change.

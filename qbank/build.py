@@ -1,9 +1,12 @@
-"""Building an exam set: LaTeX for every version, compiled in parallel, moved into place whole.
+"""Building an exam set: LaTeX for every version, typeset in batches, cut apart, moved into place whole.
 
 Everything is made in a staging folder beside the target and moved into place only when every
 document compiled (qbank.outdir), so a failed or interrupted build leaves the previous build
-intact and nothing half-written. Versions stream through: each is written out (LaTeX, key rows,
-index row, manifest entry) as soon as it is made, and only its code is kept.
+intact and nothing half-written. Versions stream through: each is written out (key rows, index
+row, manifest entry) as soon as it is made and waits only for its batch. A batch of BATCH versions
+is one exam document and one solutions document, each typeset by one TeX run while the next batch
+is made; the per-version PDFs are cut out of it by page range and the merged PDFs are assembled
+from the same pages (pikepdf), so a version costs what TeX spends on its pages and little more.
 """
 
 from __future__ import annotations
@@ -14,16 +17,17 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pikepdf
 from tqdm import tqdm
 
-from qbank import outdir
+from qbank import fonts, outdir
 from qbank.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.errors import QbankError
-from qbank.latex import exam_document, merged_document
+from qbank.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, user_texts
 from qbank.plan import Version
 from qbank.spec import ExamSpec
 from qbank.writers import AnswerKey, Index, Manifest
@@ -31,6 +35,9 @@ from qbank.writers import AnswerKey, Index, Manifest
 PROGRESS_DELAY = 2  # seconds
 KINDS = ("exam", "solutions")
 MERGED = {"exam": "all-exams", "solutions": "all-solutions"}
+# Versions per TeX run: TeX's start-up (about 0.1 s) is paid once per 25 versions. A fixed number,
+# not one batch per core, so that the PDFs are the same bytes whatever machine builds them.
+BATCH = 25
 # what pdfTeX accepts as SOURCE_DATE_EPOCH: whole seconds up to the end of year 9999
 MAX_EPOCH = 253402300799
 
@@ -54,30 +61,22 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     """Write OUT/<slug>/ with PDFs, answer key, index, manifest and tex sources; returns that folder.
 
     jobs: TeX runs at once (default: every core); progress: a bar with rate and ETA on stderr."""
-    pdflatex = find_pdflatex()
+    find_pdflatex()  # before any work
     env = tex_environment(source_date_epoch(spec))
     target = out_dir / outdir.folder_name(out_dir, spec.title)
     outdir.check_replaceable(target, spec.title)  # before any work; checked again when it is replaced
     with outdir.staging(out_dir, target.name) as staging:
-        codes: dict[str, str] = {}  # document name -> version code, to say where TeX failed
-        engines: dict[str, str] = {}  # document name -> the TeX engine its text needs
         try:
-            texdir = staging / "tex"
-            texdir.mkdir()
-            numbers = _write_sources(spec, versions, staging, codes, engines)
-            _compile_all(engines, texdir, env, progress, jobs or os.cpu_count() or 1)
+            (staging / "tex").mkdir()
+            with _Typesetter(spec, staging, env, jobs or os.cpu_count() or 1, progress) as typesetter:
+                order = _write_versions(spec, versions, staging, typesetter)
             for kind in KINDS:
-                names = [f"{kind}-{code}" for code in numbers]
-                merged = MERGED[kind]
-                (texdir / f"{merged}.tex").write_text(merged_document(names, spec.paper), encoding="utf-8")
-                compile_pdf(pdflatex, texdir, merged, env, passes=1)
-                for name in [*names, merged]:
-                    (texdir / f"{name}.pdf").rename(staging / f"{name}.pdf")
-            for leftover in texdir.iterdir():
+                _assemble(staging / f"{MERGED[kind]}.pdf", [typesetter.pages[f"{kind}-{code}"] for code in order])
+            for leftover in (staging / "tex").iterdir():
                 if leftover.suffix != ".tex":
                     leftover.unlink()
         except TexError as exc:
-            raise _located(exc, codes) from None
+            raise _located(exc) from None
         except OSError as exc:
             raise QbankError(f"cannot write the build in {out_dir}: {exc.strerror or exc} "
                              f"({exc.filename or 'a file'}); free some space or choose another --out") from None
@@ -85,21 +84,16 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     return target
 
 
-def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, codes: dict,
-                   engines: dict) -> list[str]:
-    """Each version's LaTeX, key rows, index row and manifest entry, as it comes; its codes in order."""
+def _write_versions(spec: ExamSpec, versions: Iterable[Version], staging: Path, typesetter) -> list[str]:
+    """Each version's key rows, index row and manifest entry as it comes, and the version to its
+    batch; the codes in order."""
     order = []
     with (open(staging / "answer-key.csv", "w", encoding="utf-8", newline="") as key_file,
           open(staging / "index.csv", "w", encoding="utf-8", newline="") as index_file,
           open(staging / "manifest.json", "w", encoding="utf-8") as manifest_file):
         key, index, manifest = AnswerKey(key_file), Index(index_file), Manifest(manifest_file, spec)
         for version in versions:
-            for kind in KINDS:
-                name = f"{kind}-{version.code}"
-                tex = exam_document(spec, version, kind == "solutions")
-                (staging / "tex" / f"{name}.tex").write_text(tex, encoding="utf-8")
-                codes[name] = version.code
-                engines[name] = engine_for(tex)
+            typesetter.add(version)
             key.add(version)
             index.add(version)
             manifest.add(version)
@@ -108,23 +102,93 @@ def _write_sources(spec: ExamSpec, versions: Iterable[Version], staging: Path, c
     return order
 
 
-def _compile_all(engines: dict[str, str], texdir: Path, env: dict, progress: bool, jobs: int) -> None:
-    """Every document, each with its engine, jobs at a time; stops at the first failure. The bar
-    shows only once a build has run for PROGRESS_DELAY seconds: short builds stay quiet."""
-    with (ThreadPoolExecutor(max_workers=jobs) as pool,
-          tqdm(total=len(engines), unit="doc", desc="qbank: compiling", file=sys.stderr, disable=not progress,
-               delay=PROGRESS_DELAY, leave=False) as bar):
-        futures = [pool.submit(compile_pdf, engine, texdir, name, env) for name, engine in engines.items()]
+class _Typesetter:
+    """Collects versions into batches (one per TeX engine the text needs: a roster name in another
+    script needs LuaLaTeX), typesets each batch's two documents on a pool of `jobs` threads and cuts
+    them into per-version PDFs. `pages` maps "exam-CODE" to (batch PDF, first page, page count)."""
+
+    def __init__(self, spec: ExamSpec, staging: Path, env: dict, jobs: int, progress: bool):
+        self.spec, self.staging, self.texdir, self.env = spec, staging, staging / "tex", env
+        self.pool = ThreadPoolExecutor(max_workers=jobs)
+        self.bar = tqdm(total=2 * spec.versions, unit="doc", desc="qbank: typesetting", file=sys.stderr,
+                        disable=not progress, delay=PROGRESS_DELAY, leave=False)
+        self.waiting: dict[bool, list[Version]] = {False: [], True: []}  # needs LuaLaTeX -> versions
+        self.futures: list[Future] = []
+        self.pages: dict[str, tuple[Path, int, int]] = {}
+        self.batches = 0
+
+    def __enter__(self):
+        return self
+
+    def add(self, version: Version) -> None:
+        group = self.waiting[fonts.needs_lualatex(user_texts(self.spec, version))]
+        group.append(version)
+        if len(group) == BATCH:
+            self._submit(group)
+
+    def _submit(self, versions: list[Version]) -> None:
+        for future in self.futures:  # stop making versions once a batch has failed
+            if future.done() and future.exception() is not None:
+                raise future.exception()
+        self.batches += 1
+        for kind in KINDS:
+            name = f"batch-{self.batches:03d}-{kind}"
+            tex = batch_document(self.spec, versions, kind == "solutions")
+            (self.texdir / f"{name}.tex").write_text(tex, encoding="utf-8")
+            self.futures.append(self.pool.submit(self._typeset, engine_for(tex), name, kind))
+        versions.clear()
+
+    def _typeset(self, engine: str, name: str, kind: str) -> None:
+        """Compile one batch document and cut it into its versions' PDFs (in a pool thread)."""
+        total = compile_pdf(engine, self.texdir, name, self.env)
+        log = (self.texdir / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+        counts = [(code, int(pages)) for code, pages in VERSION_PAGES.findall(log)]
+        if sum(pages for _, pages in counts) != total:
+            raise TexError(name, None, f"the log names {sum(p for _, p in counts)} pages of versions, "
+                           f"the PDF has {total}", self.texdir / f"{name}.log")
+        pdf, first = self.texdir / f"{name}.pdf", 0
+        for code, pages in counts:
+            self.pages[f"{kind}-{code}"] = (pdf, first, pages)
+            first += pages
+        with pikepdf.open(pdf) as source:
+            for code, pages in counts:
+                _save_pages([source], [(0, *self.pages[f"{kind}-{code}"][1:])], self.staging / f"{kind}-{code}.pdf")
+        self.bar.update(len(counts))
+
+    def __exit__(self, kind, exc, traceback):
         try:
-            for future in as_completed(futures):
-                future.result()
-                bar.update()
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+            if exc is None:
+                for group in self.waiting.values():
+                    if group:
+                        self._submit(group)
+                for future in self.futures:
+                    future.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.bar.close()
 
 
-def _located(exc: TexError, codes: dict) -> QbankError:
+def _save_pages(sources: list[pikepdf.Pdf], ranges: list[tuple[int, int, int]], path: Path) -> None:
+    """A PDF of page ranges (source index, first page, count) of open sources, the same bytes every
+    time (no dates, an ID made from the content)."""
+    with pikepdf.new() as pdf:
+        for index, first, count in ranges:
+            pdf.pages.extend(sources[index].pages[first:first + count])
+        pdf.save(path, deterministic_id=True)
+
+
+def _assemble(path: Path, ranges: list[tuple[Path, int, int]]) -> None:
+    """One PDF of the given page ranges of batch PDFs, in order (the merged PDFs)."""
+    files = sorted({pdf for pdf, _, _ in ranges})
+    opened = [pikepdf.open(pdf) for pdf in files]
+    try:
+        _save_pages(opened, [(files.index(pdf), first, count) for pdf, first, count in ranges], path)
+    finally:
+        for pdf in opened:
+            pdf.close()
+
+
+def _located(exc: TexError) -> QbankError:
     """Name the version and question of a TeX failure and keep its log outside the output folder."""
     try:
         kept = Path(tempfile.mkdtemp(prefix="qbank-failed-"))
@@ -137,19 +201,24 @@ def _located(exc: TexError, codes: dict) -> QbankError:
         kept_at = f"; log kept at {kept / exc.log_path.name}"
     except OSError:
         kept_at = ""
-    where = ""
-    code = codes.get(exc.name)
-    if code is not None:
-        where = f" (version {code}{_question_at(exc.log_path.with_suffix('.tex'), exc.line)})"
-    return QbankError(f"LaTeX failed on {exc.name}.tex{where}: {exc.error}{kept_at}")
+    return QbankError(f"LaTeX failed on {exc.name}.tex{_where(exc)}: {exc.error}{kept_at}")
 
 
-def _question_at(tex_path: Path, line: int | None) -> str:
-    if line is None or not tex_path.exists():
-        return ""
-    lines = tex_path.read_text(encoding="utf-8").splitlines()[:line]
-    for text in reversed(lines):
-        match = re.match(r"% question (\d+): ([^%\s]+)", text)
-        if match:
-            return f", question {match.group(1)} ({match.group(2)})"
+def _where(exc: TexError) -> str:
+    """" (version CODE, question N (generator))" from the markers above the failing line of the
+    source, or " (version CODE)" from the last version the log saw begin; "" when neither says."""
+    tex_path, log_path = exc.log_path.with_suffix(".tex"), exc.log_path
+    if exc.line is not None and tex_path.exists():
+        question = ""
+        for text in reversed(tex_path.read_text(encoding="utf-8").splitlines()[:exc.line]):
+            match = re.match(r"% question (\d+): ([^%\s]+)", text)
+            if match and not question:
+                question = f", question {match.group(1)} ({match.group(2)})"
+            match = re.match(r"% version (\S+)$", text)
+            if match:
+                return f" (version {match.group(1)}{question})"
+    if log_path.exists():
+        begun = VERSION_BEGINS.findall(log_path.read_text(encoding="utf-8", errors="replace"))
+        if begun:
+            return f" (version {begun[-1]})"
     return ""

@@ -57,29 +57,26 @@ def tex_environment(source_date_epoch: str) -> dict:
                          "SOURCE_DATE_EPOCH": source_date_epoch, "FORCE_SOURCE_DATE": "1"}
 
 
-def compile_pdf(pdflatex: str, workdir: Path, name: str, env: dict, passes: int = 2) -> int:
-    """Compile workdir/name.tex into name.pdf; returns its page count.
-
-    Two passes so "page x of y" resolves; the first in draft mode (no PDF written)."""
-    for run in range(passes):
-        draft = ("-draftmode",) if run < passes - 1 else ()
-        try:
-            proc = subprocess.run([pdflatex, *FLAGS, *draft, f"{name}.tex"], cwd=workdir, env=env,
-                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise TexError(name, None, f"TeX ran for more than {TIMEOUT} s and was stopped",
-                           workdir / f"{name}.log") from None
-        log = (workdir / f"{name}.log").read_text(encoding="utf-8", errors="replace") if (workdir / f"{name}.log").exists() else ""
-        if proc.returncode != 0 or (run == passes - 1 and not (workdir / f"{name}.pdf").exists()):
-            output = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
-            line, error = first_error(log or output)
-            if error == NO_MESSAGE and proc.returncode < 0:
-                error = f"TeX was killed by signal {-proc.returncode}"
-            raise TexError(name, line, error, workdir / f"{name}.log", output)
-        missing = re.search(r"Missing character: There is no (.+?) in font (.+?)!", log)
-        if missing and run == passes - 1:  # a character would vanish from the page: never print that
-            raise TexError(name, None, f"no glyph for {missing.group(1)} in the font {missing.group(2)}",
-                           workdir / f"{name}.log")
+def compile_pdf(pdflatex: str, workdir: Path, name: str, env: dict) -> int:
+    """Compile workdir/name.tex into name.pdf in one pass; returns its page count. (One pass is
+    enough: nothing refers forward; "Page x of y" is set when a version's last page is known.)"""
+    try:
+        proc = subprocess.run([pdflatex, *FLAGS, f"{name}.tex"], cwd=workdir, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise TexError(name, None, f"TeX ran for more than {TIMEOUT} s and was stopped",
+                       workdir / f"{name}.log") from None
+    log_path = workdir / f"{name}.log"
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    if proc.returncode != 0 or not (workdir / f"{name}.pdf").exists():
+        output = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
+        line, error = first_error(log or output)
+        if error == NO_MESSAGE and proc.returncode < 0:
+            error = f"TeX was killed by signal {-proc.returncode}"
+        raise TexError(name, line, error, log_path, output)
+    missing = re.search(r"Missing character: There is no (.+?) in font (.+?)!", log)
+    if missing:  # a character would vanish from the page: never print that
+        raise TexError(name, None, f"no glyph for {missing.group(1)} in the font {missing.group(2)}", log_path)
     match = _PAGES.search(log)
     return int(match.group(1)) if match else 0
 

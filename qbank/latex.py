@@ -8,6 +8,8 @@ document whose text pdfLaTeX cannot set is made for LuaLaTeX: its first line say
 
 from __future__ import annotations
 
+import re
+
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
@@ -20,7 +22,7 @@ from qbank.plan import Question, Version
 from qbank.spec import ExamSpec
 
 PACKAGES = (("geometry", "margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
-            ("lastpage", None), ("fancyhdr", None), ("needspace", None))
+            ("needspace", None))
 
 
 def generated(tex: str) -> NoEscape:
@@ -54,6 +56,9 @@ def user_texts(spec: ExamSpec, version: Version) -> list[str]:
 
 
 PAPER_OPTIONS = {"a4": "a4paper", "letter": "letterpaper"}
+# What \qbankversion and \qbankendversion (LAYOUT) write to the log.
+VERSION_BEGINS = re.compile(r"^qbank: version (\S+) begins$", re.M)
+VERSION_PAGES = re.compile(r"^qbank: version (\S+) has (\d+) pages$", re.M)
 
 # Layout macros every exam and solutions document carries.
 LAYOUT = r"""
@@ -77,16 +82,53 @@ LAYOUT = r"""
   \fi\par}
 \newcommand{\qbankduplex}{\clearpage\ifodd\value{page}\else\null\vfill
   \begin{center}\itshape This page is intentionally left blank.\end{center}\vfill\clearpage\fi}
+\makeatletter
+\newcount\qbank@stashed
+\newif\ifqbank@releasing
+\newbox\qbank@foot
+\AddToHook{shipout/before}{\ifqbank@releasing\else
+  \global\advance\qbank@stashed\@ne
+  \@ifundefined{qbank@page@\the\qbank@stashed}{\expandafter\newbox\csname qbank@page@\the\qbank@stashed\endcsname}{}%
+  \global\setbox\csname qbank@page@\the\qbank@stashed\endcsname=\copy\ShipoutBox
+  \DiscardShipoutBox\fi}
+\newcommand{\qbankversion}[3]{\clearpage\setcounter{page}{1}\gdef\qbank@code{#1}%
+  \typeout{qbank: version #1 begins}%
+  \gdef\qbank@left{\small #2}\gdef\qbank@middle{\small #3}}
+\newcommand{\qbankendversion}{\clearpage
+  \typeout{qbank: version \qbank@code\space has \the\qbank@stashed\space pages}%
+  \global\qbank@releasingtrue
+  \@tempcnta\z@
+  \loop\ifnum\@tempcnta<\qbank@stashed\advance\@tempcnta\@ne
+    \setbox\qbank@foot=\hbox to\textwidth{\normalfont\rlap{\qbank@left}\hfil
+      \parbox[t]{0.55\textwidth}{\centering\qbank@middle}\hfil
+      \llap{\small Page \the\@tempcnta\ of \the\qbank@stashed}}%
+    \shipout\vbox{\vbox to\z@{\kern\dimexpr\topmargin+\headheight+\headsep+\textheight+\footskip\relax
+        \moveright\oddsidemargin\hbox{\smash{\box\qbank@foot}}\vss}%
+      \nointerlineskip\box\csname qbank@page@\the\@tempcnta\endcsname}%
+  \repeat
+  \global\qbank@stashed\z@\global\qbank@releasingfalse}
+\makeatother
 """
 # Why the macros: a question that fits on a page is typeset into a box first and placed where the
 # whole box fits (\qbankquestion), so it is never split; a longer one keeps its heading, statement
 # and first part together, and each later part with its answer space (\qbankkeep). A document with
 # an odd number of pages gets a last page that says it is blank, so duplex copies start each
-# student's exam on a fresh sheet (\\qbankduplex).
+# student's exam on a fresh sheet (\\qbankduplex). Several versions share one document (one TeX
+# run): each begins with \\qbankversion (page 1, its footer) and ends with \\qbankendversion, which
+# writes its page count to the .aux file, for "Page x of y" on the next pass, and to the log
+# (VERSION_PAGES), for cutting the PDF apart.
 
 
 def exam_document(spec: ExamSpec, version: Version, solutions: bool, cover: bool = True) -> str:
-    texts = user_texts(spec, version)
+    """One version's exam or key as a document of its own."""
+    return batch_document(spec, [version], solutions, cover)
+
+
+def batch_document(spec: ExamSpec, versions: list[Version], solutions: bool, cover: bool = True) -> str:
+    """The exams (or keys) of several versions in one document, so one TeX run typesets them all:
+    each version starts on a fresh page numbered 1 and says "Page x of y" with its own y, and the
+    log names each version's page count (VERSION_PAGES), by which the build cuts the PDF apart."""
+    texts = [text for version in versions for text in user_texts(spec, version)]
     unicode = fonts.needs_lualatex(texts)
     # LuaLaTeX: fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
     text_fonts = (dict(fontenc=None, inputenc=None, lmodern=False, textcomp=False) if unicode
@@ -100,52 +142,53 @@ def exam_document(spec: ExamSpec, version: Version, solutions: bool, cover: bool
             options = f"{PAPER_OPTIONS[spec.paper]},{options}"
         doc.packages.append(Package(name, options=options))
     doc.preamble.append(NoEscape(LAYOUT))
-    if any(figures.uses_figures(q.rendered.statement) for q in version.questions):
-        doc.preamble.append(NoEscape(figures.TIKZ_PREAMBLE))
-    _footer(doc, spec, version, solutions)
-    if cover:
-        _cover(doc, spec, version, solutions)
-    for question in version.questions:
-        doc.append(NoEscape(_question(question, solutions)))
-    if cover:  # a preview (no cover) is no print run: no duplex padding
-        doc.append(NoEscape(r"\qbankduplex"))  # before \end{document}, so "Page x of y" counts the blank page
+    if any(figures.uses_figures(q.rendered.statement) for version in versions for q in version.questions):
+        doc.preamble.append(NoEscape(figures.FIGURE_PREAMBLE))
+    for version in versions:
+        doc.append(NoEscape(_version(spec, version, solutions, cover)))
     return (LUALATEX_LINE if unicode else "") + doc.dumps() + "\n"
 
 
-def _footer(doc, spec, version, solutions):
-    doc.preamble.append(NoEscape(r"\fancyhf{}\renewcommand{\headrulewidth}{0pt}"))
-    doc.append(NoEscape(r"\pagestyle{fancy}"))  # after pylatex's own \pagestyle{empty}
+def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> str:
+    """One version from its first page to its last, with its footer (\\qbankversion)."""
     label = "Solutions, version " if solutions else "Version "
     student = version.student
     middle = user(f"{student.name} ({student.id})" if student.name else student.id) if student else user(spec.course)
-    doc.preamble.append(NoEscape(r"\lfoot{\small " + label + r"\texttt{" + version.code + "}}"))
-    doc.preamble.append(NoEscape(r"\cfoot{\parbox[t]{0.55\textwidth}{\centering\small " + middle + "}}"))
-    doc.preamble.append(NoEscape(r"\rfoot{\small Page \thepage\ of \pageref{LastPage}}"))
+    body = [f"\n% version {version.code}\n",
+            rf"\qbankversion{{{version.code}}}{{{label}\texttt{{{version.code}}}}}{{{middle}}}" + "\n"]
+    if cover:
+        body.append(_cover(spec, version, solutions))
+    body += [_question(question, solutions) for question in version.questions]
+    if cover:  # a preview (no cover) is no print run: no duplex padding
+        body.append(r"\qbankduplex" + "\n")
+    body.append(r"\qbankendversion" + "\n")
+    return "".join(body)
 
 
-def _cover(doc, spec, version, solutions):
+def _cover(spec: ExamSpec, version: Version, solutions: bool) -> str:
     """Page 1: title, course, date, version, time allowed and points; the student's fields or the
     key's warning; the instructions; the grading table. The questions start on page 2."""
     title = user(spec.title) + (" --- Solutions" if solutions else "")
-    doc.append(NoEscape(r"\begin{center}"))
+    cover = [r"\begin{center}"]
     if spec.course:
-        doc.append(NoEscape(r"{\large " + user(spec.course) + r"}\\[4pt]"))
-    doc.append(NoEscape(r"{\LARGE\bfseries " + title + r"}\\[6pt]"))
+        cover.append(r"{\large " + user(spec.course) + r"}\\[4pt]")
+    cover.append(r"{\LARGE\bfseries " + title + r"}\\[6pt]")
     details = [user(spec.date)] if spec.date else []
-    details.append(NoEscape(r"Version \fbox{\texttt{" + version.code + "}}"))
+    details.append(r"Version \fbox{\texttt{" + version.code + "}}")
     if spec.duration:
-        details.append(NoEscape("Time allowed: " + user(spec.duration)))
-    details.append(NoEscape(f"{version.points} points"))
-    doc.append(NoEscape(r" \quad\textbullet\quad ".join(details) + r"\end{center}"))
+        details.append("Time allowed: " + user(spec.duration))
+    details.append(f"{version.points} points")
+    cover.append(r" \quad\textbullet\quad ".join(details) + r"\end{center}")
     if solutions:
-        doc.append(NoEscape(r"\begin{center}\fbox{\parbox{0.9\textwidth}{\centering Answer key with worked "
-                            r"solutions. Not for distribution to students.}}\end{center}"))
+        cover.append(r"\begin{center}\fbox{\parbox{0.9\textwidth}{\centering Answer key with worked "
+                     r"solutions. Not for distribution to students.}}\end{center}")
     else:
-        _student_fields(doc, version)
+        cover.append(_student_fields(version))
     if spec.instructions.strip() and not solutions:
-        doc.append(NoEscape(r"\paragraph{Instructions.}"))
-        doc.append(NoEscape(r"\par ".join(user(p.strip()) for p in spec.instructions.split("\n\n") if p.strip())))
-    doc.append(NoEscape(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage"))
+        cover.append(r"\paragraph{Instructions.}")
+        cover.append(r"\par ".join(user(p.strip()) for p in spec.instructions.split("\n\n") if p.strip()))
+    cover.append(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage")
+    return "%\n".join(cover) + "\n"
 
 
 # Rows per column of the grading table: longer exams get tables side by side.
@@ -165,12 +208,12 @@ def _grading_table(version, solutions) -> str:
     return r"\begin{center}\renewcommand{\arraystretch}{1.6}" + r"\quad ".join(tables) + r"\end{center}"
 
 
-def _student_fields(doc, version):
+def _student_fields(version: Version) -> str:
     student = version.student
-    name = user(student.name) if student and student.name else NoEscape(r"\rule{7.5cm}{0.4pt}")
-    sid = user(student.id) if student else NoEscape(r"\rule{4cm}{0.4pt}")
-    doc.append(NoEscape(r"\medskip\noindent\begin{tabular}{@{}l@{\ }l@{\qquad}l@{\ }l@{}}"
-                        r"Name: & " + name + r" & Student ID: & " + sid + r"\end{tabular}\par"))
+    name = user(student.name) if student and student.name else r"\rule{7.5cm}{0.4pt}"
+    sid = user(student.id) if student else r"\rule{4cm}{0.4pt}"
+    return (r"\medskip\noindent\begin{tabular}{@{}l@{\ }l@{\qquad}l@{\ }l@{}}"
+            r"Name: & " + name + r" & Student ID: & " + sid + r"\end{tabular}\par")
 
 
 def _question(question: Question, solutions: bool) -> str:
@@ -269,13 +312,3 @@ def answer_space(answers: list[Answer]) -> float:
         else:
             space += 0.5
     return round(min(space, 12.0), 1)
-
-
-def merged_document(names: list[str], paper: str) -> str:
-    """All versions in one PDF at the documents' own paper size (every document has an even page
-    count, so each version starts on a fresh sheet when printed duplex)."""
-    lines = [rf"\documentclass[{PAPER_OPTIONS[paper]}]{{article}}", r"\usepackage{pdfpages}", r"\pdftrailerid{}",
-             r"\begin{document}"]
-    lines += [rf"\includepdf[pages=-,fitpaper]{{{name}.pdf}}" for name in names]
-    lines.append(r"\end{document}")
-    return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ def write_preview(gen, variant, seed: int, pdf: Path, png: Path | None = None, p
             (work / f"{kind}.tex").write_text(tex, encoding="utf-8")
             pages[kind] = compile_pdf(engine_for(tex), work, kind, env)
         (work / "preview.tex").write_text(_side_by_side(pages, paper), encoding="utf-8")
-        compile_pdf(find_pdflatex(), work, "preview", env, passes=1)
+        compile_pdf(find_pdflatex(), work, "preview", env)
         _place(work / "preview.pdf", pdf)
         if png is not None:
             subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(work / "preview.pdf"),

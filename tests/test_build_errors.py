@@ -76,20 +76,22 @@ def test_latex_failure_names_version_question_and_keeps_the_log_and_the_previous
     exam, versions = small_exam
     previous = build.build(exam, versions, tmp_path)
     before = sorted(p.name for p in previous.iterdir())
-    real = build.exam_document
+    real = build.batch_document
 
-    def broken(spec_, version, solutions):
-        tex = real(spec_, version, solutions)
-        if version.code == versions[1].code and solutions:
+    def broken(spec_, batch, solutions):
+        tex = real(spec_, batch, solutions)
+        if solutions:  # the second version's key: the batch holds both versions
+            start = tex.index(f"% version {versions[1].code}\n")
             marker = "% question 2: rnn.relu_derivatives\n"
-            tex = tex.replace(marker, marker + "\\undefinedmacro\n")
+            at = tex.index(marker, start) + len(marker)
+            tex = tex[:at] + "\\undefinedmacro\n" + tex[at:]
         return tex
 
-    monkeypatch.setattr(build, "exam_document", broken)
+    monkeypatch.setattr(build, "batch_document", broken)
     with pytest.raises(QbankError) as err:
         build.build(exam, versions, tmp_path)
     message = str(err.value)
-    assert f"solutions-{versions[1].code}.tex (version {versions[1].code}, question 2 (rnn.relu_derivatives))" in message
+    assert f"batch-001-solutions.tex (version {versions[1].code}, question 2 (rnn.relu_derivatives))" in message
     assert "Undefined control sequence" in message
     log = Path(message.rsplit("log kept at ", 1)[1])
     assert log.exists() and "undefinedmacro" in log.read_text(encoding="latin-1")

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pty
+import shutil
 import signal
 import struct
 import subprocess
@@ -218,11 +219,16 @@ def test_a_secret_salts_every_seed_is_never_written_and_is_needed_to_rebuild(tmp
 
 
 def test_progress_is_a_bar_on_a_terminal_one_line_otherwise_and_nothing_when_quiet(tmp_path):
-    spec_path = write_spec(tmp_path, "Exam", versions=12)  # long enough for the bar's 2 s delay
+    spec_path = write_spec(tmp_path, "Exam", versions=60)  # 3 batches: 6 TeX runs
+    slow = tmp_path / "slow-tex"  # a slow machine's TeX: 0.5 s per run, so the build outlasts the bar's delay
+    slow.mkdir()
+    (slow / "pdflatex").write_text(f'#!/bin/sh\nsleep 0.5\nexec {shutil.which("pdflatex")} "$@"\n')
+    (slow / "pdflatex").chmod(0o755)
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
     with subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", "out",
-                           "--jobs", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary) as run:
+                           "--jobs", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary,
+                          env=os.environ | {"PATH": f"{slow}:{os.environ['PATH']}"}) as run:
         os.close(secondary)
         shown = b""
         while True:
@@ -236,8 +242,8 @@ def test_progress_is_a_bar_on_a_terminal_one_line_otherwise_and_nothing_when_qui
         out = run.stdout.read().decode()
     os.close(primary)
     assert run.returncode == 0
-    assert b"qbank: compiling" in shown and b"doc/s" in shown  # rate and ETA, on the terminal only
-    assert out.startswith("built 12 versions") and "versions per second" in out
+    assert b"qbank: typesetting" in shown and b"doc/s" in shown  # rate and ETA, on the terminal only
+    assert out.startswith("built 60 versions") and "versions per second" in out
     plain = build_cli(tmp_path, spec_path)
     assert plain.returncode == 0 and plain.stderr == "" and "versions per second" in plain.stdout.splitlines()[0]
     quiet = build_cli(tmp_path, spec_path, "--quiet")
