@@ -86,7 +86,7 @@ MARKER := $(VENV)/.qbank-installed
 	fi
 
 bench: install
-	$(VPY) benchmarks/generation.py
+	$(VPY) benchmarks/speed.py
 
 clean:
 	rm -rf $(VENV) .make build *.egg-info .pytest_cache .hypothesis

@@ -140,7 +140,7 @@ class Statistics(Generator):
 class Params(Generator):
     id = "bn.params"
     title = "Trainable and non-trainable parameters of batch-norm layers"
-    topics = ("normalisation", "cnn")
+    topics = ("normalisation", "cnn", "counting")
     params = {"channels": Vector(Int(1, 100_000), 1, 64)}
     version = 2
     max_abs = 100_000

@@ -380,7 +380,7 @@ class Transposed(Generator):
     id = "conv.transposed"
     title = "Transposed 1-D convolution: output length and the convolution as a matrix"
     labels = {"matrix": "M"}
-    topics = ("cnn",)
+    topics = ("cnn", "counting")
     params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
               "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),
               "kernel_values": Vector(Num(), 1, 32, default=None)}

@@ -33,7 +33,7 @@ def integers(*values):
 class OutputShape(Generator):
     id = "conv.output_shape"
     title = "Output shape of a convolutional layer"
-    topics = ("cnn",)
+    topics = ("cnn", "counting")
     params = {
         "height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
         "kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "stride": Int(1, 16), "padding": Int(0, 32),
@@ -108,7 +108,7 @@ class OutputShape(Generator):
 class Params(Generator):
     id = "conv.params"
     title = "Weights, biases and weight-tensor shape of a convolutional layer"
-    topics = ("cnn",)
+    topics = ("cnn", "counting")
     params = {"kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "in_channels": Int(1, 4096),
               "filters": Int(1, 4096), "bias": Bool(), "framework": Choice("pytorch", "keras")}
     version = 2
@@ -220,7 +220,7 @@ def summarise(input_shape, layers):
 class NetworkSummary(Generator):
     id = "conv.network_summary"
     title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
-    topics = ("cnn",)
+    topics = ("cnn", "counting")
     params = {"input": Vector(Int(1, 4096), 3, 3), "layers": Records(types=LAYER_TYPES, max_len=16)}
     version = 2
     max_abs = 5_000_000
@@ -298,7 +298,7 @@ def receptive_steps(layers):
 class ReceptiveField(Generator):
     id = "conv.receptive_field"
     title = "Receptive field of stacked convolution and pooling layers"
-    topics = ("cnn",)
+    topics = ("cnn", "counting")
     params = {"layers": Records({"kernel": Int(1, 64), "stride": Int(1, 16, default=1)}, max_len=10)}
     version = 2
     max_abs = 1000
@@ -336,7 +336,7 @@ class ReceptiveField(Generator):
 class Multiplications(Generator):
     id = "conv.multiplications"
     title = "Multiplications of a stack of convolutions (e.g. a 1x1 bottleneck)"
-    topics = ("cnn", "cost")
+    topics = ("cnn", "cost", "counting")
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
               "layers": Records({"kernel": Int(1, 15), "filters": Int(1, 4096), "stride": Int(1, 8, default=1),
                                  "padding": Int(0, 8, default=0)}, max_len=6)}

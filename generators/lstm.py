@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal, sigmoid
+from qbank.exact import decimal, sigmoid, tanh
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Int, Num, Table, Vector
@@ -117,9 +117,9 @@ class Forward(Generator):
         h, c, steps = p["h0"], p["c0"], []
         for x in p["x"]:
             z = {k: w_x * x + w_h * h + b for k, (w_x, w_h, b) in p["weights"].items()}
-            gates = {k: sigmoid(z[k]) for k in "ifo"} | {"g": sympy.tanh(z["g"])}
+            gates = {k: sigmoid(z[k]) for k in "ifo"} | {"g": tanh(z["g"])}
             c = gates["f"] * c + gates["i"] * gates["g"]
-            h = gates["o"] * sympy.tanh(c)
+            h = gates["o"] * tanh(c)
             steps.append(gates | {"c": c, "h": h, "z": z})
         return steps
 

@@ -133,7 +133,7 @@ class RecurrentCount(Generator):
 class LstmCount(RecurrentCount):
     id = "lstm.param_count"
     title = "Parameters of an LSTM layer (and its embedding and dense head)"
-    topics = ("rnn", "lstm")
+    topics = ("rnn", "lstm", "counting")
     gates, layer, keras_layer, torch_layer = 4, "lstm", "LSTM", "nn.LSTM"
     gate_text = "each of the 4 gates (input, forget, output, candidate)"
 
@@ -141,6 +141,7 @@ class LstmCount(RecurrentCount):
 class RnnCount(RecurrentCount):
     id = "rnn.params"
     title = "Parameters of a vanilla RNN layer (and its embedding and dense head)"
+    topics = ("rnn", "counting")
     gates, layer, keras_layer, torch_layer = 1, "rnn", "SimpleRNN", "nn.RNN"
     gate_text = "the layer"
 
@@ -153,7 +154,7 @@ class RnnCount(RecurrentCount):
 class GruCount(RecurrentCount):
     id = "gru.param_count"
     title = "Parameters of a GRU layer (and its embedding and dense head)"
-    topics = ("rnn", "gru")
+    topics = ("rnn", "gru", "counting")
     gates, layer, keras_layer, torch_layer = 3, "gru", "GRU", "nn.GRU"
     gate_text = "each of the 3 gates (reset, update, candidate)"
     params = {
@@ -186,7 +187,7 @@ class HiddenFromParams(Generator):
     id = "lstm.hidden_from_params"
     title = "Hidden size of an LSTM from its parameter count"
     labels = {"hidden_size": "H"}
-    topics = ("rnn", "lstm")
+    topics = ("rnn", "lstm", "counting")
     params = {"input_size": Int(1, 100_000), "total": Int(1, 10**9), "convention": Choice("keras", "pytorch")}
     version = 2
     max_abs = 10_000_000

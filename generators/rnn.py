@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal_latex, latex, scalars, sigmoid
+from qbank.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh
 from qbank.figures import unrolled
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
@@ -176,10 +176,10 @@ class LinearBptt(Generator):
         return Rendered(statement, parts, solution)
 
 
-HIDDEN = {"tanh": sympy.tanh, "relu": lambda z: sympy.Max(0, z)}
+HIDDEN = {"tanh": tanh, "relu": relu}
 OUTPUT = {"identity": lambda zs: zs, "sigmoid": lambda zs: tuple(sigmoid(z) for z in zs),
-          "relu": lambda zs: tuple(sympy.Max(0, z) for z in zs),
-          "softmax": lambda zs: tuple(sympy.exp(z) / sum(sympy.exp(v) for v in zs) for z in zs)}
+          "relu": lambda zs: tuple(relu(z) for z in zs),
+          "softmax": lambda zs: tuple(divide(exp(z), sum(exp(v) for v in zs)) for z in zs)}
 
 
 def affine(matrix, vector, bias):

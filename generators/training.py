@@ -16,7 +16,7 @@ I = sympy.Integer
 class MlpParams(Generator):
     id = "mlp.params"
     title = "Parameters of a fully connected network"
-    topics = ("mlp",)
+    topics = ("mlp", "counting")
     params = {"input_size": Int(1, 100_000), "hidden": Vector(Int(1, 100_000), 0, 20),
               "output_size": Int(1, 100_000), "bias": Bool()}
     version = 2
@@ -58,7 +58,7 @@ class MlpParams(Generator):
 class Batches(Generator):
     id = "train.batches"
     title = "Iterations per epoch and the last mini-batch"
-    topics = ("training",)
+    topics = ("training", "counting")
     params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
     version = 2
     max_abs = 10**9

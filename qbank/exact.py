@@ -20,10 +20,11 @@ from qbank.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
 # The grammar of an exact answer string (what to_text writes): integers, + - * / **, the
 # functions and constants below, parentheses. It is parsed with `ast` and built node by node:
 # never evaluated as Python, because manifests come from other people's machines.
-_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "Abs": sympy.Abs}
+_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": lambda z: exp(z), "log": sympy.log, "tanh": lambda z: tanh(z),
+              "Abs": sympy.Abs}
 _CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.Pow: operator.pow}
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: lambda a, b: divide(a, b), ast.Pow: operator.pow}
 # Bounds that keep a crafted string from taking memory or minutes: length, nesting, powers.
 MAX_EXACT_CHARS = 20_000
 MAX_EXACT_DEPTH = 60
@@ -55,9 +56,49 @@ def _exact(node, depth: int = 0):
     raise _NotExact
 
 
+def exp(z):
+    """sympy.exp(z), but an argument that holds a function itself (a recurrence's nested sigmoids
+    and tanhs) is left as it is: sympy's search for a simpler form asks the sign and zero-ness of
+    the whole nested argument, an evalf each time, which made an LSTM variant cost 20 ms. The
+    value is the same; only a simplification such as exp(log(2) + tanh(1)) = 2 exp(tanh(1)) is
+    not made for nested arguments."""
+    if _nested(z):
+        return sympy.exp(z, evaluate=False)
+    return sympy.exp(z)
+
+
+def tanh(z):
+    """sympy.tanh(z), with exp's shortcut for nested arguments (a nested tanh(-x) is also not
+    turned into -tanh(x): deciding which sign to take out sorts the terms numerically)."""
+    if _nested(z):
+        return sympy.tanh(z, evaluate=False)
+    return sympy.tanh(z)
+
+
+def divide(a, b):
+    """a / b. For a sum b (real, as every exact value here is), 1/b is what sympy keeps, after
+    asking b's sign and zero-ness: an evalf of the whole of a nested b. This skips the asking."""
+    if b.is_Add:
+        return a * sympy.Pow(b, -1, evaluate=False)
+    return a / b
+
+
+def relu(z):
+    """max(0, z); a nested z's sign is read from 30 digits, once (sympy.Max asks it repeatedly)."""
+    if _nested(z):
+        value = z.evalf(30)
+        if abs(value) > 1e-20:
+            return z if value > 0 else sympy.Integer(0)
+    return sympy.Max(0, z)
+
+
+def _nested(z) -> bool:
+    return any(isinstance(node, sympy.Function) for node in sympy.preorder_traversal(z))
+
+
 def sigmoid(z):
     """The logistic sigmoid, exact: 1/(1 + exp(-z))."""
-    return 1 / (1 + sympy.exp(-z))
+    return divide(sympy.Integer(1), 1 + exp(-z))
 
 
 def rational(raw, param: str) -> sympy.Rational:

@@ -13,6 +13,8 @@ import difflib
 from dataclasses import replace
 from typing import ClassVar
 
+import sympy
+
 from qbank.errors import BadParam, IllPosed
 from qbank.exact import PLACES, from_text, scalars, to_float, to_text
 from qbank.model import Answer, Part, Rendered, Variant
@@ -198,7 +200,9 @@ def degeneracy(gen: Generator, params: dict, answers: dict[str, Answer]) -> str 
     # 0/1 patterns such as spike trains: the rules look at arrays of 4 or more entries, not all 0/1
     arrays = {name: value for name, value in numeric.items()
               if isinstance(value, tuple) and len(entries := list(scalars(value))) >= 4 and not set(entries) <= {0, 1}}
-    given = [value for value in params.values() if isinstance(value, tuple)]
+    # only arrays of numbers can be given answers (comparing a number with a layer's dict would
+    # have sympy parse the dict's strings)
+    given = [value for value in params.values() if isinstance(value, tuple) and _numeric(value)]
     for name, value in arrays.items():
         if any(value == g for g in given):
             return f"{name} is given in the statement"
@@ -206,6 +210,12 @@ def degeneracy(gen: Generator, params: dict, answers: dict[str, Answer]) -> str 
         if twin:
             return f"{name} repeats {twin}"
     return gen.degenerate(params, answers)
+
+
+def _numeric(value) -> bool:
+    if isinstance(value, tuple):
+        return all(_numeric(item) for item in value)
+    return isinstance(value, (int, sympy.Basic)) and not isinstance(value, bool)
 
 
 def solve_variant(gen: Generator, seed: int, params_json: dict) -> Variant:
@@ -245,10 +255,14 @@ def _complete(gen: Generator, params: dict) -> dict:
     return params | defaults
 
 
+def _canonical(value) -> Answer:
+    text = to_text(value)
+    return Answer.of(from_text(text), text)
+
+
 def _solved(gen: Generator, seed: int, params: dict, form: dict | None = None) -> Variant:
     # An exact value is what its JSON string says: re-reading the string fixes the form
     # sympy would give it anyway (2*(a + 1) comes back as 2*a + 2), so round trips are lossless.
-    answers = {name: value if isinstance(value, Answer) else Answer.of(from_text(to_text(value)))
-               for name, value in gen.solve(params).items()}
+    answers = {name: value if isinstance(value, Answer) else _canonical(value) for name, value in gen.solve(params).items()}
     dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
     return Variant(gen.id, gen.version, seed, dumped, answers, form or {})

@@ -24,12 +24,16 @@ class Answer:
     latex: str
     decimal: str
     tolerance: float
+    text: object  # the exact value as manifests and answer keys write it (exact.to_text: strings in nested lists)
 
     @classmethod
-    def of(cls, value) -> "Answer":
+    def of(cls, value, text: str | None = None) -> "Answer":
+        """The answer for an exact value; text, when given, is its to_text (printed once only:
+        nested forms take milliseconds to print)."""
         if isinstance(value, str):
-            return cls(value, exact.latex(value), value, 0.0)
-        return cls(value, exact.latex(value), _decimal_text(value), _tolerance(value))
+            return cls(value, exact.latex(value), value, 0.0, value)
+        return cls(value, exact.latex(value), _decimal_text(value), _tolerance(value),
+                   exact.to_text(value) if text is None else text)
 
 
 def _decimal_text(value) -> str:
@@ -89,12 +93,12 @@ class Variant:
             "seed": self.seed,
             "params": self.params,
             "answers": {
-                name: {"exact": exact.to_text(a.exact), "value": exact.to_numbers(a.exact)}
+                name: {"exact": a.text, "value": exact.to_numbers(a.exact)}
                 for name, a in self.answers.items()
             },
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "Variant":
-        answers = {name: Answer.of(exact.from_text(a["exact"])) for name, a in data["answers"].items()}
+        answers = {name: Answer.of(exact.from_text(a["exact"]), a["exact"]) for name, a in data["answers"].items()}
         return cls(data["generator"], data["version"], data["seed"], data["params"], answers)

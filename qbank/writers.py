@@ -13,7 +13,6 @@ import json
 import re
 
 from qbank import __version__, registry
-from qbank.exact import to_text
 from qbank.latex import entry_labels
 from qbank.plan import Version
 from qbank.spec import ExamSpec
@@ -58,7 +57,7 @@ def _key_rows(version: Version):
             for i, name in enumerate(part.answers):
                 answer = q.variant.answers[name]
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
-                       entry_labels(labels.get(name), answer.exact), _flat(to_text(answer.exact)), answer.decimal,
+                       entry_labels(labels.get(name), answer.exact), _flat(answer.text), answer.decimal,
                        _asked(part), answer.tolerance, points if i == 0 else "")
 
 

@@ -1,0 +1,144 @@
+"""What a build and the bank cost on this machine, from one command (`make bench`):
+
+    python benchmarks/speed.py [--versions 50,200,500] [--variants 300]
+
+1. The default exam (exam and solutions for every version, merged PDFs, key, index, manifest),
+   built by `python -m qbank build exam --versions N` in a fresh process: seconds, ms per version,
+   and the process tree's peak resident memory.
+2. The TeX time alone: the same build's batch sources typeset again on every core.
+3. The floor: a bare pdflatex run of an empty document, measured in the same invocation.
+4. Variants per second per generator on one core (sample, check, solve, serialise), against the
+   targets: 2,000/s for counting generators (topic "counting"), 200/s for the others.
+5. Peak resident memory of generating 10,000 variants (2,500 versions of the default exam,
+   streamed with their key, index and manifest, as a build writes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from qbank import registry
+from qbank.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
+from qbank.generator import make_variant
+
+COUNTING_TARGET, OTHER_TARGET = 2000, 200  # variants per second on one core
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}"
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (MB) of a command and the processes it waited for."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"benchmark: {' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss // 1024
+
+
+def build_costs(counts: list[int]) -> None:
+    print(f"\nThe default exam (4 questions, exam + solutions), {os.cpu_count()} TeX jobs:")
+    print(f"{'versions':>9} {'seconds':>8} {'ms/version':>11} {'TeX alone':>10} {'peak RSS':>9}")
+    for count in counts:
+        with tempfile.TemporaryDirectory() as folder:
+            seconds, peak = run([sys.executable, "-m", "qbank", "build", "exam", "--versions", str(count),
+                                 "--out", "out", "--quiet"], Path(folder))
+            (built,) = (Path(folder) / "out").iterdir()
+            tex = tex_alone(built / "tex")
+        print(f"{count:9d} {seconds:8.2f} {1000 * seconds / count:11.1f} {tex:9.2f}s {peak:7d}MB")
+
+
+def tex_alone(sources: Path) -> float:
+    """Wall seconds to typeset a build's batch sources again, every core busy."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        names = []
+        for tex in sorted(sources.glob("*.tex")):
+            shutil.copy(tex, work)
+            names.append((engine_for(tex.read_text(encoding="utf-8")), tex.stem))
+        env = tex_environment("0")
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+            list(pool.map(lambda job: compile_pdf(job[0], work, job[1], env), names))
+        return time.perf_counter() - start
+
+
+def tex_floor() -> float:
+    """A bare pdflatex run: format loading and an empty page, the least any TeX run costs."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        (work / "empty.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+        compile_pdf(find_pdflatex(), work, "empty", tex_environment("0"))  # warm the file cache
+        start = time.perf_counter()
+        for _ in range(5):
+            compile_pdf(find_pdflatex(), work, "empty", tex_environment("0"))
+        return (time.perf_counter() - start) / 5
+
+
+def generation(count: int) -> list[str]:
+    """Variants per second per generator; the generators below their target."""
+    print(f"\nGeneration, {count} variants per generator on one core:")
+    slow = []
+    for gen_id, gen in registry.registry().items():
+        start = time.perf_counter()
+        for seed in range(count):
+            json.dumps(make_variant(gen, seed).to_json())
+        rate = count / (time.perf_counter() - start)
+        target = COUNTING_TARGET if "counting" in gen.topics else OTHER_TARGET
+        mark = "" if rate >= target else f"  below the target of {target}/s"
+        if mark:
+            slow.append(gen_id)
+        print(f"  {gen_id:<24} {rate:8.0f} variants/s{mark}")
+    return slow
+
+
+def generation_memory() -> tuple[float, int]:
+    """Seconds and peak resident memory (MB) of making 10,000 variants with their key rows."""
+    code = ("import tempfile, pathlib\n"
+            "from qbank import plan, spec\n"
+            "from qbank.writers import AnswerKey, Index, Manifest\n"
+            "exam = spec.with_overrides(spec.load(None), 2500, None)\n"
+            "with tempfile.TemporaryDirectory() as d, open(pathlib.Path(d, 'k'), 'w') as k, "
+            "open(pathlib.Path(d, 'i'), 'w') as i, open(pathlib.Path(d, 'm'), 'w') as m:\n"
+            "    key, index, manifest = AnswerKey(k), Index(i), Manifest(m, exam)\n"
+            "    for version in plan.iter_plan(exam):\n"
+            "        key.add(version); index.add(version); manifest.add(version)\n"
+            "    manifest.close()\n")
+    with tempfile.TemporaryDirectory() as folder:
+        return run([sys.executable, "-c", code], Path(folder))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", default="50,200,500", help="build sizes, comma-separated")
+    parser.add_argument("--variants", type=int, default=300, help="variants per generator")
+    args = parser.parse_args()
+    print(f"qbank speed on {machine()}")
+    floor = tex_floor()
+    print(f"\nBare pdflatex run (the floor): {1000 * floor:.0f} ms")
+    build_costs([int(n) for n in args.versions.split(",")])
+    slow = generation(args.variants)
+    seconds, peak = generation_memory()
+    print(f"\n10,000 variants (2,500 versions of the default exam) with key, index and manifest: "
+          f"{seconds:.1f} s, peak RSS {peak} MB")
+    print("every generator meets its target" if not slow else f"below target: {', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()
