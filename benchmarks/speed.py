@@ -59,7 +59,7 @@ def build_costs(counts: list[int]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             seconds, peak = run([sys.executable, "-m", "qbank", "build", "exam", "--versions", str(count),
                                  "--out", "out", "--quiet"], Path(folder))
-            (built,) = (Path(folder) / "out").iterdir()
+            (built,) = [p for p in (Path(folder) / "out").iterdir() if not p.name.startswith(".")]
             tex = tex_alone(built / "tex")
         print(f"{count:9d} {seconds:8.2f} {1000 * seconds / count:11.1f} {tex:9.2f}s {peak:7d}MB")
 
