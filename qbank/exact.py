@@ -173,9 +173,14 @@ def to_text(value):
 
 
 def _text(x) -> str:
+    if x.is_Integer:  # most answers: what sstr prints, without its printer
+        return str(int(x))
     # order="none": sorting terms for print evaluates every term numerically (slow on
     # nested exp/tanh); the parsed value is the same canonical expression either way
     return sympy.sstr(x, order="none")
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,29})")  # as ast reads them: no leading zeros
 
 
 def from_text(data):
@@ -185,6 +190,8 @@ def from_text(data):
         return tuple(from_text(item) for item in data)
     if not isinstance(data, str) or len(data) > MAX_EXACT_CHARS:
         return data
+    if _INTEGER.fullmatch(data):  # most answers: what the grammar gives, without ast
+        return sympy.Integer(int(data))
     try:
         value = _exact(ast.parse(data.strip(), mode="eval").body)
     except (_NotExact, SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError):
@@ -306,6 +313,8 @@ def is_matrix(value) -> bool:
 
 
 def latex_scalar(x) -> str:
+    if x.is_Integer:  # what sympy.latex prints, without its printer
+        return str(int(x))
     return sympy.latex(x, order="none")
 
 

@@ -45,6 +45,8 @@ def _decimal_text(value) -> str:
 def _tolerance(value) -> float:
     worst = 0.0
     for x in exact.scalars(value):
+        if x.is_Integer:
+            continue
         shown = exact.decimal(x, exact.PLACES)
         if sympy.Rational(Fraction(shown)) == x:
             continue
