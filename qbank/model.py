@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 
 import sympy
@@ -21,7 +22,6 @@ class Answer:
     """
 
     exact: object
-    latex: str
     decimal: str
     tolerance: float
     text: object  # the exact value as manifests and answer keys write it (exact.to_text: strings in nested lists)
@@ -31,9 +31,13 @@ class Answer:
         """The answer for an exact value; text, when given, is its to_text (printed once only:
         nested forms take milliseconds to print)."""
         if isinstance(value, str):
-            return cls(value, exact.latex(value), value, 0.0, value)
-        return cls(value, exact.latex(value), _decimal_text(value), _tolerance(value),
-                   exact.to_text(value) if text is None else text)
+            return cls(value, value, 0.0, value)
+        return cls(value, _decimal_text(value), _tolerance(value), exact.to_text(value) if text is None else text)
+
+    @cached_property
+    def latex(self) -> str:
+        """The exact value as LaTeX, made when a document shows it (JSON, CSV and LMS files do not)."""
+        return exact.latex(self.exact)
 
 
 def _decimal_text(value) -> str:
