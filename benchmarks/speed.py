@@ -11,6 +11,8 @@
    targets: 2,000/s for counting generators (topic "counting"), 200/s for the others.
 5. Peak resident memory of generating 10,000 variants (2,500 versions of the default exam,
    streamed with their key, index and manifest, as a build writes them).
+6. Moodle XML and the Canvas QTI package for 200 versions of the default exam: ms per version of
+   the writers alone (the versions made beforehand).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from qbank import registry
+from qbank import plan, registry, spec
+from qbank.canvas import CanvasWriter
 from qbank.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.generator import make_variant
+from qbank.moodle import MoodleWriter
 
 COUNTING_TARGET, OTHER_TARGET = 2000, 200  # variants per second on one core
 
@@ -124,6 +128,28 @@ def generation_memory() -> tuple[float, int]:
         return run([sys.executable, "-c", code], Path(folder))
 
 
+def lms_cost(count: int) -> tuple[float, float]:
+    """ms per version to write moodle.xml and canvas-qti.zip for `count` versions."""
+    exam = spec.with_overrides(spec.load(None), count, None)
+    versions = plan.plan(exam)
+    costs = []
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        with open(Path(folder, "moodle.xml"), "w", encoding="utf-8") as handle:
+            writer = MoodleWriter(handle, exam)
+            for version in versions:
+                writer.add(version)
+            writer.close()
+        costs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        writer = CanvasWriter(Path(folder, "canvas-qti.zip"), exam)
+        for version in versions:
+            writer.add(version)
+        writer.close()
+        costs.append(time.perf_counter() - start)
+    return 1000 * costs[0] / count, 1000 * costs[1] / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", default="50,200,500", help="build sizes, comma-separated")
@@ -138,6 +164,9 @@ def main() -> None:
     print(f"\n10,000 variants (2,500 versions of the default exam) with key, index and manifest: "
           f"{seconds:.1f} s, peak RSS {peak} MB")
     print("every generator meets its target" if not slow else f"below target: {', '.join(slow)}")
+    moodle, canvas = lms_cost(200)
+    print(f"\nLMS export, 200 versions of the default exam: Moodle XML {moodle:.2f} ms per version, "
+          f"Canvas QTI {canvas:.2f} ms per version")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from qbank.errors import QbankError
 from qbank.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, user_texts
 from qbank.plan import Version
 from qbank.spec import ExamSpec
+from qbank.canvas import CanvasWriter
+from qbank.moodle import MoodleWriter
 from qbank.writers import AnswerKey, Index, Manifest
 
 PROGRESS_DELAY = 2  # seconds
@@ -63,20 +66,25 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
     """Write OUT/<slug>/ with PDFs, answer key, index, manifest and tex sources; returns that folder.
 
     jobs: TeX runs at once (default: every core); progress: a bar with rate and ETA on stderr."""
-    find_pdflatex()  # before any work
+    pdf = "pdf" in spec.formats
+    if pdf:
+        find_pdflatex()  # before any work
     env = tex_environment(source_date_epoch(spec))
     target = out_dir / outdir.folder_name(out_dir, spec.title)
     outdir.check_replaceable(target, spec.title)  # before any work; checked again when it is replaced
     with outdir.staging(out_dir, target.name) as staging:
         try:
-            (staging / "tex").mkdir()
-            with _Typesetter(spec, staging, env, jobs or os.cpu_count() or 1, progress) as typesetter:
+            if pdf:
+                (staging / "tex").mkdir()
+            with (_Typesetter(spec, staging, env, jobs or os.cpu_count() or 1, progress) if pdf
+                  else nullcontext()) as typesetter:
                 order = _write_versions(spec, versions, staging, typesetter)
-            for kind in KINDS:
-                _assemble(staging / f"{MERGED[kind]}.pdf", [typesetter.pages[f"{kind}-{code}"] for code in order])
-            for leftover in (staging / "tex").iterdir():
-                if leftover.suffix != ".tex":
-                    leftover.unlink()
+            if pdf:
+                for kind in KINDS:
+                    _assemble(staging / f"{MERGED[kind]}.pdf", [typesetter.pages[f"{kind}-{code}"] for code in order])
+                for leftover in (staging / "tex").iterdir():
+                    if leftover.suffix != ".tex":
+                        leftover.unlink()
         except TexError as exc:
             raise _located(exc) from None
         except OSError as exc:
@@ -87,20 +95,27 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
 
 
 def _write_versions(spec: ExamSpec, versions: Iterable[Version], staging: Path, typesetter) -> list[str]:
-    """Each version's key rows, index row and manifest entry as it comes, and the version to its
-    batch; the codes in order."""
+    """Each version's key rows, index row, manifest entry and LMS questions as it comes, and the
+    version to its batch (typesetter None: no PDFs); the codes in order."""
     order = []
-    with (open(staging / "answer-key.csv", "w", encoding="utf-8", newline="") as key_file,
-          open(staging / "index.csv", "w", encoding="utf-8", newline="") as index_file,
-          open(staging / "manifest.json", "w", encoding="utf-8") as manifest_file):
-        key, index, manifest = AnswerKey(key_file), Index(index_file), Manifest(manifest_file, spec)
+    with ExitStack() as files:
+        def opened(name: str):
+            return files.enter_context(open(staging / name, "w", encoding="utf-8", newline=""))
+
+        rows = [AnswerKey(opened("answer-key.csv")), Index(opened("index.csv"), pdfs=typesetter is not None)]
+        documents = [Manifest(opened("manifest.json"), spec)]  # these end with a close()
+        if "moodle" in spec.formats:
+            documents.append(MoodleWriter(opened("moodle.xml"), spec))
+        if "canvas" in spec.formats:
+            documents.append(CanvasWriter(staging / "canvas-qti.zip", spec))
         for version in versions:
-            typesetter.add(version)
-            key.add(version)
-            index.add(version)
-            manifest.add(version)
+            if typesetter is not None:
+                typesetter.add(version)
+            for writer in (*rows, *documents):
+                writer.add(version)
             order.append(version.code)
-        manifest.close()
+        for document in documents:
+            document.close()
     return order
 
 

@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from qbank import __version__, build, latex, manifest, plan, preview, registry, spec
@@ -93,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=_seed, help="master seed (overrides the spec)")
     build.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     build.add_argument("--jobs", type=_jobs, metavar="N", help="TeX runs at once (default: every core)")
+    build.add_argument("--format", type=_formats, dest="formats", metavar="LIST",
+                       help=f"what to write, comma-separated from {','.join(spec.FORMATS)} (default: the spec's "
+                            f"formats, else pdf)")
     build.add_argument("--quiet", action="store_true", help="print nothing when the build succeeds")
     build.add_argument("--from-manifest", metavar="MANIFEST", dest="manifest",
                        help="rebuild the PDFs of a previous build from its manifest.json, without sampling")
@@ -117,6 +121,13 @@ def _jobs(text: str) -> int:
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_JOBS):
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_JOBS}, got {text[:30]!r}")
     return int(text)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    try:
+        return spec.check_formats([name.strip() for name in text.split(",")], "--format")
+    except QbankError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--format: ")) from None
 
 
 def _count(text: str) -> int:
@@ -199,6 +210,8 @@ def _build(args) -> int:
     else:
         exam = spec.with_overrides(spec.load(args.spec), args.versions, args.seed)
         versions = plan.iter_plan(exam)  # made while the build writes them out
+    if args.formats:
+        exam = replace(exam, formats=args.formats)
     latex.check_printable(exam)
     start = time.monotonic()
     target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty() and not args.quiet,
@@ -208,9 +221,12 @@ def _build(args) -> int:
     seconds = time.monotonic() - start
     print(f"built {exam.versions} version{'s' if exam.versions > 1 else ''} of '{exam.title}' in {target} "
           f"({seconds:.1f} s, {exam.versions / seconds:.1f} versions per second)")
-    print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing), answer-key.csv, index.csv, "
-          "manifest.json")
-    print("  exam-CODE.pdf and solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")
+    print("  answer-key.csv, index.csv, manifest.json" + "".join(
+        f", {name}" for fmt, name in (("moodle", "moodle.xml (Moodle XML import)"),
+                                      ("canvas", "canvas-qti.zip (Canvas QTI import)")) if fmt in exam.formats))
+    if "pdf" in exam.formats:
+        print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing); exam-CODE.pdf and "
+              "solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")
     return 0
 
 

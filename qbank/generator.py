@@ -234,6 +234,11 @@ def render_variant(gen: Generator, variant: Variant) -> Rendered:
     return replace(rendered, parts=tuple(with_precision(gen, part, variant.answers) for part in rendered.parts))
 
 
+# What with_precision adds to a prompt (an LMS asks decimals where paper asks the exact value).
+DECIMALS_ASK = f" Give {PLACES} decimal places."
+EXACT_ASK = " Give the exact value."
+
+
 def with_precision(gen: Generator, part: Part, answers: dict[str, Answer]) -> Part:
     """One precision rule: a part whose answers are not exact within PLACES decimals asks for
     PLACES decimal places in a calculator question, and for the exact value otherwise; the
@@ -241,8 +246,8 @@ def with_precision(gen: Generator, part: Part, answers: dict[str, Answer]) -> Pa
     if part.decimals is not None or all(answers[name].tolerance == 0 for name in part.answers):
         return part
     if gen.calculator:
-        return replace(part, decimals=PLACES, prompt=part.prompt + f" Give {PLACES} decimal places.")
-    return replace(part, prompt=part.prompt + " Give the exact value.")
+        return replace(part, decimals=PLACES, prompt=part.prompt + DECIMALS_ASK)
+    return replace(part, prompt=part.prompt + EXACT_ASK)
 
 
 def _complete(gen: Generator, params: dict) -> dict:

@@ -21,13 +21,13 @@ from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_
 from qbank.model import Variant
 from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
 from qbank.roster import Student
-from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, read_secret, valid_answer_space
+from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, check_formats, read_secret, valid_answer_space
 from qbank.textfile import read_text
 
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}
 # fields that manifests of older qbank versions lack
-_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space"}
+_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space", "formats"}
 
 
 class _Bad(Exception):
@@ -54,8 +54,12 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     _table(data, _TOP_KEYS, "the manifest")
     _string(data["qbank"], "qbank", 40)
     spec_data = _table(data["spec"], {"source", "sha256"}, "spec")
-    exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration"}, "exam")
-    texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam}
+    exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration", "formats"}, "exam")
+    texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam if key != "formats"}
+    try:
+        formats = check_formats(exam.get("formats", ["pdf"]), "exam.formats")
+    except QbankError as exc:
+        raise _Bad(str(exc)) from None
     paper = exam.get("paper", "a4")
     if paper not in PAPERS:
         raise _Bad(f"exam.paper must be one of {', '.join(PAPERS)}")
@@ -69,7 +73,7 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
         raise _Bad("two versions have the same student id")
     spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
                     texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
-                    students, (), secret=secret, paper=paper, duration=texts.get("duration", ""))
+                    students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats)
     return spec, versions
 
 

@@ -26,9 +26,11 @@ from qbank.roster import Student
 from qbank.textfile import read_text
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
-             "duration", "roster_columns"}
+             "duration", "roster_columns", "formats"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
 PAPERS = ("a4", "letter")
+# What a build can write: PDFs (exams and keys), Moodle XML, a Canvas QTI package.
+FORMATS = ("pdf", "moodle", "canvas")
 MAX_ANSWER_SPACE = 20  # cm: more than a page is no answer space
 
 
@@ -57,6 +59,7 @@ class ExamSpec:
     secret: "Secret | None" = None  # salts every seed, so codes and the master seed do not give the key away
     paper: str = "a4"              # every PDF, merged ones included: "a4" or "letter"
     duration: str = ""             # time allowed, printed on the cover ("90 minutes")
+    formats: tuple[str, ...] = ("pdf",)  # what the build writes (FORMATS), in FORMATS order
 
     @property
     def master(self):
@@ -163,7 +166,18 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         questions=questions, calculator=calculator,
         secret=None if secret is None else read_secret(secret, base, f"{source}: [exam] secret"),
         paper=paper, duration=_text(exam, "duration", source, "[exam]"),
+        formats=check_formats(exam.get("formats", ["pdf"]), f"{source}: [exam] formats"),
     )
+
+
+def check_formats(value, where: str) -> tuple[str, ...]:
+    """A list of format names, each one of FORMATS; returned in FORMATS order, once each."""
+    if not isinstance(value, list) or not value or not all(isinstance(name, str) for name in value):
+        raise QbankError(f"{where} must be a list of format names such as [\"pdf\", \"moodle\"], not {_brief(value)}")
+    unknown = [name for name in value if name not in FORMATS]
+    if unknown:
+        raise QbankError(f"{where}: unknown format {_brief(unknown[0])}; choose from {', '.join(FORMATS)}")
+    return tuple(name for name in FORMATS if name in value)
 
 
 def check_versions(versions: int, where: str) -> None:

@@ -64,13 +64,15 @@ def _key_rows(version: Version):
 class Index(_Csv):
     """index.csv: which version each student has, its points and its files."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, pdfs: bool = True):
         super().__init__(handle, INDEX_COLUMNS)
+        self._pdfs = pdfs  # a build without PDFs leaves their columns empty
 
     def add(self, version: Version) -> None:
         student = version.student
+        files = (f"exam-{version.code}.pdf", f"solutions-{version.code}.pdf") if self._pdfs else ("", "")
         self.rows([(version.number, version.code, student.id if student else "", student.name if student else "",
-                    version.points, f"exam-{version.code}.pdf", f"solutions-{version.code}.pdf")])
+                    version.points, *files)])
 
 
 def _asked(part) -> str:
@@ -91,7 +93,7 @@ class Manifest:
             "qbank": __version__,
             "spec": {"source": spec.source, "sha256": spec.sha256},
             "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions,
-                     "paper": spec.paper, "duration": spec.duration},
+                     "paper": spec.paper, "duration": spec.duration, "formats": list(spec.formats)},
             "seed": spec.seed,
             # that a secret salted the seeds and where it is read from, never the secret itself
             "secret": None if spec.secret is None else {"source": spec.secret.source, "check": spec.secret.check},

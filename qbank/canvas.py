@@ -1,0 +1,193 @@
+"""canvas-qti.zip: the exam as a QTI 1.2 package as Canvas imports it (imsmanifest.xml, the
+assessment, Canvas's quiz metadata), one question group per slot that picks 1 of its versions'
+variants.
+
+A variant with one field is a `numerical_question`: the exact value with the key's
+tolerance as its margin. Any other is a `fill_in_multiple_blanks_question`, one blank per field:
+Canvas's numerical questions take one number, and a group that picked fields of different variants
+would ask nonsense, so a variant stays one item; a blank accepts every number with at most PLACES
+decimals within the tolerance, written with and without trailing zeros. The assessment follows the
+IMS QTI 1.2.1 DTD (the tests validate it) but for Canvas's `selection_extension` with
+`points_per_item`. Items stream to one temporary file per slot, joined when the build ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree as ET
+
+from qbank import lms
+from qbank.plan import Question, Version
+from qbank.spec import ExamSpec
+
+DOCTYPE = '<!DOCTYPE questestinterop SYSTEM "ims_qtiasiv1p2p1.dtd">'
+# zip entries carry this time (the earliest a zip can hold), so the same build gives the same bytes
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class CanvasWriter:
+    def __init__(self, path: Path, spec: ExamSpec):
+        self._path, self._spec = path, spec
+        self._quiz = lms.identifier(spec)
+        self._slots: list = []  # per slot: (temporary file, its handle, points)
+        self._work = path.with_name(path.name + ".parts")
+        self._work.mkdir()
+
+    def add(self, version: Version) -> None:
+        if not self._slots:
+            for question in version.questions:
+                file = self._work / f"slot-{question.number}.xml"
+                self._slots.append((file, open(file, "w", encoding="utf-8"), question.points))
+        for question, (_, handle, _) in zip(version.questions, self._slots):
+            element = item(self._spec, version, question, lms.identifier(self._spec, version.code, question.number))
+            handle.write("   " + ET.tostring(element, encoding="unicode") + "\n")  # one line an item
+
+    def close(self) -> None:
+        for _, handle, _ in self._slots:
+            handle.close()
+        with zipfile.ZipFile(self._path, "w", zipfile.ZIP_DEFLATED) as archive:
+            _store(archive, "imsmanifest.xml", manifest(self._quiz))
+            _store(archive, f"{self._quiz}/assessment_meta.xml", meta(self._spec, self._quiz,
+                                                                      sum(p for _, _, p in self._slots)))
+            with archive.open(_info(f"{self._quiz}/{self._quiz}.xml"), "w") as out:
+                out.write(self._assessment_head().encode())
+                for number, (file, _, points) in enumerate(self._slots, 1):
+                    out.write(_group_head(self._quiz, number, points).encode())
+                    with open(file, "rb") as part:
+                        shutil.copyfileobj(part, out)
+                    out.write(b"  </section>\n")
+                out.write(b" </section>\n </assessment>\n</questestinterop>\n")
+        shutil.rmtree(self._work)
+
+    def _assessment_head(self) -> str:
+        title = _attribute(self._spec.title)
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n{DOCTYPE}\n<questestinterop>\n'
+                f' <assessment ident="{self._quiz}" title="{title}">\n'
+                f'  <qtimetadata><qtimetadatafield><fieldlabel>cc_maxattempts</fieldlabel>'
+                f'<fieldentry>1</fieldentry></qtimetadatafield></qtimetadata>\n'
+                f' <section ident="root_section">\n')
+
+
+def _group_head(quiz: str, number: int, points: int) -> str:
+    return (f'  <section ident="{quiz}-g{number}" title="Question {number}">\n'
+            f'   <selection_ordering><selection><selection_number>1</selection_number>'
+            f'<selection_extension><points_per_item>{points}</points_per_item></selection_extension>'
+            f'</selection></selection_ordering>\n')
+
+
+def _attribute(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET.Element:
+    parts = lms.parts(question)
+    entries = [entry for part in parts for entry in part.entries]
+    variant = question.variant
+    numerical = len(entries) == 1
+    element = ET.Element("item", ident=ident, title=f"Question {question.number}, version {version.code} "
+                                                    f"({variant.generator} seed {variant.seed})")
+    metadata = ET.SubElement(ET.SubElement(element, "itemmetadata"), "qtimetadata")
+    kind = "numerical_question" if numerical else "fill_in_multiple_blanks_question"
+    for label, entry in (("question_type", kind), ("points_possible", str(question.points)),
+                         ("assessment_question_identifierref", ident + "-bank")):
+        field = ET.SubElement(metadata, "qtimetadatafield")
+        ET.SubElement(field, "fieldlabel").text = label
+        ET.SubElement(field, "fieldentry").text = entry
+    presentation = ET.SubElement(element, "presentation")
+    text = lms.statement(question, parts)
+    blanks = [f"b{i}" for i in range(1, len(entries) + 1)]
+    if numerical:
+        text += "".join(part.prompt for part in parts)
+    else:
+        names = iter(blanks)
+        text += '<ol type="a">' + "".join(
+            f"<li>{part.prompt}<br>" + "<br>".join(f"{entry.label} = [{next(names)}]" for entry in part.entries)
+            + "</li>" for part in parts) + "</ol>"
+    _material(presentation, text)
+    processing = ET.SubElement(element, "resprocessing")
+    outcomes = ET.SubElement(processing, "outcomes")
+    ET.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    if numerical:
+        _numerical(presentation, processing, entries[0])
+    else:
+        total = sum(entry.points for entry in entries)
+        for blank, entry in zip(blanks, entries):
+            _blank(presentation, processing, blank, entry, lms.number(float(100 * entry.points / total)))
+    feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
+    _material(ET.SubElement(feedback, "flow_mat"), lms.feedback(question))
+    return element
+
+
+def _material(parent: ET.Element, html_text: str) -> None:
+    ET.SubElement(ET.SubElement(parent, "material"), "mattext", texttype="text/html").text = html_text
+
+
+def _numerical(presentation: ET.Element, processing: ET.Element, entry: lms.Entry) -> None:
+    """One decimal field; full marks for the value, or anything within the margin."""
+    response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
+    ET.SubElement(ET.SubElement(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
+    condition = ET.SubElement(processing, "respcondition", attrib={"continue": "No"})
+    either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
+    ET.SubElement(either, "varequal", respident="response1").text = entry.value
+    within = ET.SubElement(either, "and")
+    low, high = _margin(entry)
+    ET.SubElement(within, "vargte", respident="response1").text = low
+    ET.SubElement(within, "varlte", respident="response1").text = high
+    ET.SubElement(condition, "setvar", action="Set", varname="SCORE").text = "100"
+
+
+def _margin(entry: lms.Entry) -> tuple[str, str]:
+    value, tolerance = Decimal(entry.value), Decimal(entry.tolerance)
+    return lms.number(float(value - tolerance)), lms.number(float(value + tolerance))
+
+
+def _blank(presentation: ET.Element, processing: ET.Element, blank: str, entry: lms.Entry, share: str) -> None:
+    """A blank that accepts each of the entry's spellings; its share of the score when one matches."""
+    response = ET.SubElement(presentation, "response_lid", ident=f"response_{blank}")
+    _material(response, blank)
+    choices = ET.SubElement(response, "render_choice")
+    texts = lms.accepted_texts(entry)
+    for number, text in enumerate(texts, 1):
+        label = ET.SubElement(choices, "response_label", ident=f"{blank}_{number}")
+        ET.SubElement(ET.SubElement(label, "material"), "mattext", texttype="text/plain").text = text
+    for number in range(1, len(texts) + 1):
+        condition = ET.SubElement(processing, "respcondition")
+        ET.SubElement(ET.SubElement(condition, "conditionvar"), "varequal",
+                      respident=f"response_{blank}").text = f"{blank}_{number}"
+        ET.SubElement(condition, "setvar", action="Add", varname="SCORE").text = share
+
+
+def manifest(quiz: str) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<manifest identifier="{quiz}-manifest" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1">\n'
+            f' <metadata><schema>IMS Content</schema><schemaversion>1.1.3</schemaversion></metadata>\n'
+            f' <organizations/>\n <resources>\n'
+            f'  <resource identifier="{quiz}" type="imsqti_xmlv1p2">\n'
+            f'   <file href="{quiz}/{quiz}.xml"/>\n   <dependency identifierref="{quiz}-meta"/>\n  </resource>\n'
+            f'  <resource identifier="{quiz}-meta" type="associatedcontent/imscc_xmlv1p1/learning-application-resource"'
+            f' href="{quiz}/assessment_meta.xml">\n   <file href="{quiz}/assessment_meta.xml"/>\n  </resource>\n'
+            f' </resources>\n</manifest>\n')
+
+
+def meta(spec: ExamSpec, quiz: str, points: int) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<quiz identifier="{quiz}" xmlns="http://canvas.instructure.com/xsd/cccv1p0">\n'
+            f' <title>{_attribute(spec.title)}</title>\n <description>{_attribute(spec.course)}</description>\n'
+            f' <shuffle_answers>false</shuffle_answers>\n <scoring_policy>keep_highest</scoring_policy>\n'
+            f' <quiz_type>assignment</quiz_type>\n <points_possible>{points}</points_possible>\n'
+            f' <allowed_attempts>1</allowed_attempts>\n <show_correct_answers>false</show_correct_answers>\n'
+            f'</quiz>\n')
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _store(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    archive.writestr(_info(name), text)
