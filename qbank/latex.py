@@ -80,6 +80,12 @@ LAYOUT = r"""
     \setbox\qbankbox=\vbox{\qbankmeasuringtrue #2}%
     \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}#3%
   \fi\par}
+\newcommand{\qbankonepage}[2]{\clearpage\setbox\qbankbox=\vbox{#2}%
+  \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax>\textheight
+    \errmessage{qbank: question #1 is longer than a page, and fixed_layout puts each on one page}\fi
+  \unvbox\qbankbox\clearpage}
+\newcommand{\qbankanswerbox}[3]{\par\noindent\fbox{\parbox[t][#3][t]{\dimexpr\textwidth-2\fboxsep-2\fboxrule}{%
+  \small Question #1 (#2): answer}}\par\vspace{0.5cm}}
 \newcommand{\qbankduplex}{\clearpage\ifodd\value{page}\else\null\vfill
   \begin{center}\itshape This page is intentionally left blank.\end{center}\vfill\clearpage\fi}
 \makeatletter
@@ -158,7 +164,10 @@ def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> 
             rf"\qbankversion{{{version.code}}}{{{label}\texttt{{{version.code}}}}}{{{middle}}}" + "\n"]
     if cover:
         body.append(_cover(spec, version, solutions))
-    body += [_question(question, solutions) for question in version.questions]
+    if spec.fixed_layout and not solutions:
+        body += [_fixed_question(question) for question in version.questions]
+    else:
+        body += [_question(question, solutions) for question in version.questions]
     if cover:  # a preview (no cover) is no print run: no duplex padding
         body.append(r"\qbankduplex" + "\n")
     body.append(r"\qbankendversion" + "\n")
@@ -230,6 +239,35 @@ def _question(question: Question, solutions: bool) -> str:
         whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
     return (f"% question {question.number}: {question.variant.generator}\n"
             + rf"\qbankquestion{{{question.number}}}{{{head}}}{{{whole}}}" + "\n")
+
+
+# fixed_layout: the height an answer page fills before the next box goes on a new page (cm; A4's and
+# Letter's text are about 25 cm high), the gap between boxes and a box's least height
+ANSWER_PAGE_CM = 22.0
+BOX_GAP_CM = 0.5
+MIN_BOX_CM = 3.0
+
+
+def _fixed_question(question: Question) -> str:
+    """fixed_layout: the question (statement and every prompt) alone on one page, then its answer
+    pages: one framed box per part, sized and placed from the slot's form only, so every version
+    has each box on the same page at the same place (one template for a scanning grader)."""
+    rendered = question.rendered
+    prompts = "".join(r"\item " + generated(part.prompt) + rf" \hfill [{_points(points)}]"
+                      for part, points in zip(rendered.parts, question.part_points))
+    page = (rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
+            + r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}" + prompts + r"\end{enumerate}")
+    boxes, used = [], 0.0
+    for letter, part in zip("abcdefghijklmnopqrstuvwxyz", rendered.parts):
+        height = max(MIN_BOX_CM, question.space if question.space is not None
+                     else answer_space([question.variant.answers[name] for name in part.answers]))
+        if used and used + height > ANSWER_PAGE_CM:
+            boxes.append(r"\clearpage")
+            used = 0.0
+        boxes.append(rf"\qbankanswerbox{{{question.number}}}{{{letter}}}{{{height:.1f}cm}}")
+        used += height + BOX_GAP_CM
+    return (f"% question {question.number}: {question.variant.generator}\n"
+            + rf"\qbankonepage{{{question.number}}}{{{page}}}" + "".join(boxes) + "\n")
 
 
 def _part(question: Question, part, points: int, solutions: bool) -> str:

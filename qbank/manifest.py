@@ -27,7 +27,7 @@ from qbank.textfile import read_text
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}
 # fields that manifests of older qbank versions lack
-_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space", "formats"}
+_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space", "formats", "fixed_layout"}
 
 
 class _Bad(Exception):
@@ -54,8 +54,13 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     _table(data, _TOP_KEYS, "the manifest")
     _string(data["qbank"], "qbank", 40)
     spec_data = _table(data["spec"], {"source", "sha256"}, "spec")
-    exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration", "formats"}, "exam")
-    texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam if key != "formats"}
+    exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration", "formats",
+                                 "fixed_layout"}, "exam")
+    texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam
+             if key not in ("formats", "fixed_layout")}
+    fixed_layout = exam.get("fixed_layout", False)
+    if not isinstance(fixed_layout, bool):
+        raise _Bad("exam.fixed_layout must be true or false")
     try:
         formats = check_formats(exam.get("formats", ["pdf"]), "exam.formats")
     except QbankError as exc:
@@ -73,7 +78,8 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
         raise _Bad("two versions have the same student id")
     spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
                     texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
-                    students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats)
+                    students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats,
+                    fixed_layout=fixed_layout)
     return spec, versions
 
 

@@ -26,7 +26,7 @@ from qbank.roster import Student
 from qbank.textfile import read_text
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
-             "duration", "roster_columns", "formats"}
+             "duration", "roster_columns", "formats", "fixed_layout"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
 PAPERS = ("a4", "letter")
 # What a build can write: PDFs (exams and keys), Moodle XML, a Canvas QTI package.
@@ -60,6 +60,7 @@ class ExamSpec:
     paper: str = "a4"              # every PDF, merged ones included: "a4" or "letter"
     duration: str = ""             # time allowed, printed on the cover ("90 minutes")
     formats: tuple[str, ...] = ("pdf",)  # what the build writes (FORMATS), in FORMATS order
+    fixed_layout: bool = False     # every version's exam has each answer box on the same page and place
 
     @property
     def master(self):
@@ -154,6 +155,9 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
     calculator = exam.get("calculator", False)
     if not isinstance(calculator, bool):
         raise QbankError(f"{source}: [exam] calculator must be true or false, not {calculator!r}")
+    fixed_layout = exam.get("fixed_layout", False)
+    if not isinstance(fixed_layout, bool):
+        raise QbankError(f"{source}: [exam] fixed_layout must be true or false, not {_brief(fixed_layout)}")
     questions = tuple(_question(q, source, f"question {i}") for i, q in enumerate(questions, 1))
     _check_generators(questions, calculator, source)
     return ExamSpec(
@@ -166,7 +170,7 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         questions=questions, calculator=calculator,
         secret=None if secret is None else read_secret(secret, base, f"{source}: [exam] secret"),
         paper=paper, duration=_text(exam, "duration", source, "[exam]"),
-        formats=check_formats(exam.get("formats", ["pdf"]), f"{source}: [exam] formats"),
+        formats=check_formats(exam.get("formats", ["pdf"]), f"{source}: [exam] formats"), fixed_layout=fixed_layout,
     )
 
 

@@ -93,7 +93,8 @@ class Manifest:
             "qbank": __version__,
             "spec": {"source": spec.source, "sha256": spec.sha256},
             "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions,
-                     "paper": spec.paper, "duration": spec.duration, "formats": list(spec.formats)},
+                     "paper": spec.paper, "duration": spec.duration, "formats": list(spec.formats),
+                     "fixed_layout": spec.fixed_layout},
             "seed": spec.seed,
             # that a secret salted the seeds and where it is read from, never the secret itself
             "secret": None if spec.secret is None else {"source": spec.secret.source, "check": spec.secret.check},

@@ -4,6 +4,7 @@ hostile titles; the QTI 1.2.1 DTD (a copy of the one published with Canvas's QTI
 tests/data/ims_qtiasiv1p2p1.dtd)."""
 
 import csv
+import subprocess
 import html
 import json
 import math
@@ -239,3 +240,24 @@ def test_an_unknown_format_is_one_line_and_builds_nothing(args, spec_line, messa
                        cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out" / "f").exists()
+
+
+def test_fixed_layout_puts_every_answer_box_of_every_version_on_the_same_page_at_the_same_place(tmp_path):
+    """Read back with pdftotext -bbox: each "Question N (x): answer" box label sits on the same page
+    at the same coordinates in every version, and the versions have the same number of pages."""
+    (tmp_path / "exam.toml").write_text(
+        "[exam]\ntitle = 'Fixed'\nversions = 5\nseed = 9\nfixed_layout = true\n" + "".join(
+            f"[[question]]\ngenerator = '{gen_id}'\npoints = 5\n" for gen_id in
+            ("conv.image_kernel", "rnn.relu_derivatives", "bn.statistics", "conv.transposed")))
+    folder = build(tmp_path, str(tmp_path / "exam.toml"))
+    label = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Question</word>\s*<word[^>]*>(\d+)</word>\s*'
+                       r'<word[^>]*>\((\w)\):</word>\s*<word[^>]*>answer</word>')
+    layouts = set()
+    for pdf in sorted(folder.glob("exam-*.pdf")):
+        text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        layout = tuple((page, *found) for page, words in enumerate(text.split("<page ")[1:], 1)
+                       for found in label.findall(words))
+        questions = json.loads((folder / "manifest.json").read_text())["versions"][0]["questions"]
+        assert len(layout) == sum(len(q["part_points"]) for q in questions)  # a box for every part
+        layouts.add(layout)
+    assert len(layouts) == 1  # the same pages and places in every version
