@@ -36,6 +36,10 @@ BUILD = ["build", "exam", "exam.toml", "--out", "out"]
 # name: (files to write, argv, environment additions, what the one line must say)
 SPEC_CASES = {
     "toml syntax": ({"exam.toml": "[exam]\ntitle = = 1\n"}, BUILD, {}, "TOML syntax error"),
+    "format a path": ({"exam.toml": exam_spec("formats = ['pdf', '/etc/passwd']")}, BUILD, {},
+                      "[exam] formats: unknown format '/etc/passwd'"),
+    "fixed layout a number": ({"exam.toml": exam_spec("fixed_layout = 1")}, BUILD, {},
+                              "[exam] fixed_layout must be true or false"),
     "5000-digit integer": ({"exam.toml": exam_spec("seed = " + "9" * 5000)}, BUILD, {}, "TOML value out of range"),
     "arrays nested 2000 deep": ({"exam.toml": exam_spec(question="params = { x = " + nested(2000) + " }\n")},
                                 BUILD, {}, "nest"),
@@ -273,6 +277,9 @@ MANIFEST_CASES = {
     "versions empty": (_set("versions", []), "versions must be a list of 1"),
     "paper unknown": (_set("exam.paper", "\\relax"), "exam.paper must be one of a4, letter"),
     "answer space a string": (_set("versions.0.questions.0.answer_space", "9cm"), "answer_space must be null"),
+    "format unknown": (_set("exam.formats", ["pdf", "../../x"]), "exam.formats: unknown format '../../x'"),
+    "formats not a list": (_set("exam.formats", "moodle"), "exam.formats must be a list of format names"),
+    "fixed layout a string": (_set("exam.fixed_layout", "yes"), "exam.fixed_layout must be true or false"),
 }
 
 
