@@ -388,3 +388,77 @@ class Multiplications(Generator):
                     r"with $C_{\mathrm{in}}$ the previous layer's filters: " + "; ".join(steps)
                     + rf". Per layer ${answers['per_layer'].latex}$, in total ${answers['total'].latex}$.")
         return Rendered(statement, parts, solution)
+
+
+class DepthwiseSeparable(Generator):
+    id = "conv.depthwise_separable"
+    title = "A depthwise separable convolution against a standard one"
+    topics = ("cnn", "cost", "counting")
+    params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096), "out_channels": Int(1, 4096),
+              "kernel": Int(1, 15), "stride": Int(1, 4), "padding": Choice("same", "valid"), "bias": Bool()}
+    max_abs = 10**13
+    max_denominator = 100
+
+    def sample(self, d):
+        padding = d.form_choice("padding", ("same", "valid"))
+        kernel = d.form_choice("kernel", (3, 5))
+        stride = d.value("stride", lambda: 1 if padding == "same" else d.pick((1, 2)))
+        side = d.value("height", lambda: 2 * d.integer(4, 64) + (0 if padding == "same" else
+                                                                    kernel - 1 if stride == 1 else kernel - 2))
+        return {"height": side, "width": d.value("width", lambda: side),  # valid: the kernel tiles the input
+                "in_channels": d.value("in_channels", lambda: 8 * d.integer(1, 32)),
+                # the ratio 1/C_out + 1/k^2 stays a fraction over at most 100
+                "out_channels": d.choice("out_channels", (18, 36, 45, 90) if kernel == 3 else (25, 50, 100)),
+                "kernel": kernel, "stride": stride, "padding": padding, "bias": d.form("bias", lambda: d.chance(0.5))}
+
+    def check(self, p):
+        if p["padding"] == "same":
+            if p["stride"] != 1:
+                raise IllPosed("stride", "'same' padding keeps the size only with stride 1 (as PyTorch requires)")
+            if p["kernel"] % 2 == 0:
+                raise IllPosed("kernel", "'same' padding needs an odd kernel here (equal padding on both sides)")
+        for side in ("height", "width"):
+            if p["padding"] == "valid" and p[side] < p["kernel"]:
+                raise IllPosed("kernel", f"is larger than the {side} {p[side]}")
+
+    def output(self, p):
+        if p["padding"] == "same":
+            return p["height"], p["width"]
+        return tuple((p[s] - p["kernel"]) // p["stride"] + 1 for s in ("height", "width"))
+
+    def solve(self, p):
+        k2, c_in, c_out, b = p["kernel"] ** 2, p["in_channels"], p["out_channels"], p["bias"]
+        h, w = self.output(p)
+        standard = k2 * c_in * c_out + (c_out if b else 0)
+        separable = k2 * c_in + (c_in if b else 0) + c_in * c_out + (c_out if b else 0)
+        standard_mults, separable_mults = h * w * k2 * c_in * c_out, h * w * (k2 * c_in + c_in * c_out)
+        return {"standard_params": sympy.Integer(standard), "separable_params": sympy.Integer(separable),
+                "standard_mults": sympy.Integer(standard_mults), "separable_mults": sympy.Integer(separable_mults),
+                "ratio": sympy.Rational(separable_mults, standard_mults)}
+
+    def render(self, p, answers):
+        k, c_in, c_out = p["kernel"], p["in_channels"], p["out_channels"]
+        h, w = self.output(p)
+        padding = ("``same'' padding (the output keeps height and width)" if p["padding"] == "same"
+                   else f"``valid'' padding (no zeros; stride {p['stride']})")
+        statement = (
+            rf"An input of {c_in} channels of {p['height']}\(\times\){p['width']} goes through either a standard "
+            rf"convolution with {c_out} filters of {k}\(\times\){k}, or a depthwise separable one: a depthwise "
+            rf"{k}\(\times\){k} convolution (one filter per input channel, \texttt{{groups={c_in}}}) followed by a "
+            rf"pointwise 1\(\times\)1 convolution to {c_out} channels. Both use {padding}"
+            + (" and stride 1" if p["padding"] == "same" else "") + "; every convolution "
+            + ("has a bias per output channel" if p["bias"] else "has no bias")
+            + ". Count multiplications as one per weight per output position (biases add none).")
+        parts = (Part("How many parameters does the standard convolution have?", ("standard_params",)),
+                 Part("How many parameters does the depthwise separable one have?", ("separable_params",)),
+                 Part("How many multiplications does each need for one input?", ("standard_mults", "separable_mults"), 2),
+                 Part("What is the ratio of the separable's multiplications to the standard's?", ("ratio",)))
+        solution = (rf"The output is {h}\(\times\){w}. Standard: ${k}^2\cdot{c_in}\cdot{c_out}"
+                    + (f" + {c_out}" if p["bias"] else "") + f" = {answers['standard_params'].latex}$ parameters, "
+                    rf"${h}\cdot{w}\cdot{k}^2\cdot{c_in}\cdot{c_out} = {answers['standard_mults'].latex}$ "
+                    rf"multiplications. Separable: ${k}^2\cdot{c_in}" + (rf" + {c_in}" if p["bias"] else "")
+                    + rf" + {c_in}\cdot{c_out}" + (rf" + {c_out}" if p["bias"] else "")
+                    + rf" = {answers['separable_params'].latex}$ parameters, ${h}\cdot{w}\cdot({k}^2\cdot{c_in} + "
+                    rf"{c_in}\cdot{c_out}) = {answers['separable_mults'].latex}$ multiplications. Ratio "
+                    rf"$\frac{{1}}{{{c_out}}} + \frac{{1}}{{{k}^2}} = {answers['ratio'].latex}$.")
+        return Rendered(statement, parts, solution)

@@ -207,7 +207,7 @@ def test_each_field_accepts_the_rounded_answer_and_refuses_one_twice_the_toleran
                 rounded = round(value, 4)
                 assert abs(rounded - float(entry.value)) <= tolerance or rounded == float(entry.value)
                 assert f"{rounded:.4f}" in accepted or f"{rounded:.4f}".rstrip("0").rstrip(".") in accepted
-                moved = value + 2 * tolerance + 1e-4
+                moved = value + 2 * tolerance + max(1e-4, 8 * math.ulp(value))  # a step a float can hold
                 assert abs(moved - float(entry.value)) > tolerance
                 assert f"{moved:.4f}" not in accepted and f"{moved:.4f}".rstrip("0").rstrip(".") not in accepted
                 checked += 1

@@ -1,0 +1,237 @@
+"""Attention and transformers: multi-head attention parameters, an encoder block's parameters,
+the key-value cache of a decoder, a vision transformer's patch embedding."""
+
+from __future__ import annotations
+
+import sympy
+
+from qbank.errors import IllPosed
+from qbank.generator import Generator
+from qbank.model import Part, Rendered
+from qbank.params import Bool, Choice, Int
+
+I = sympy.Integer
+GIB = 2**30
+
+
+def code(call: str) -> str:
+    """A Python call in typewriter type on lines of its own, centred, that break after its
+    parenthesis and each comma (typewriter spaces do not stretch: inside a sentence a long call
+    runs into the margin)."""
+    name, args = call.split("(", 1)
+    pieces = [arg.strip() + "," for arg in args[:-1].split(",")]
+    pieces[-1] = pieces[-1][:-1] + ")"
+    tt = [r"\texttt{" + piece.replace("_", r"\_") + "}" for piece in [name + "(", *pieces]]
+    return r"\begin{center}" + tt[0] + r"\allowbreak " + " ".join(tt[1:]) + r"\end{center}"
+
+
+class MhaParams(Generator):
+    id = "attn.mha_params"
+    title = "Parameters of a multi-head attention layer"
+    topics = ("attention", "counting")
+    params = {"embed_dim": Int(1, 8192), "num_heads": Int(1, 128), "bias": Bool(),
+              "convention": Choice("pytorch", "keras"), "key_dim": Int(1, 1024, default=None),
+              "kdim": Int(1, 8192, default=None), "vdim": Int(1, 8192, default=None)}
+    max_abs = 10**9
+
+    def sample(self, d):
+        convention = d.form_choice("convention", ("pytorch", "keras"))
+        heads = d.int("num_heads", 1, 16)
+        embed = d.value("embed_dim", lambda: heads * d.integer(4, min(128, 8192 // heads)))  # heads of 4 to 128
+        other = d.form("other_inputs", lambda: d.chance(0.3))  # keys and values of another size
+        side = 32 * d.integer(1, 32)
+        return {"embed_dim": embed, "num_heads": heads, "bias": d.form("bias", lambda: d.chance(0.7)),
+                "convention": convention,
+                "key_dim": d.value("key_dim", lambda: 8 * d.integer(1, 16)) if convention == "keras" else None,
+                "kdim": d.value("kdim", lambda: side) if other else None,
+                "vdim": d.value("vdim", lambda: side) if other else None}
+
+    def check(self, p):
+        if p["convention"] == "pytorch":
+            if p["key_dim"] is not None:
+                raise IllPosed("key_dim", "is Keras's per-head size; PyTorch's head size is embed_dim / num_heads")
+            if p["embed_dim"] % p["num_heads"]:
+                raise IllPosed("num_heads", f"must divide embed_dim {p['embed_dim']} (PyTorch splits it into heads)")
+        elif p["key_dim"] is None:
+            raise IllPosed("key_dim", "Keras's MultiHeadAttention needs key_dim, the size of each head")
+
+    def solve(self, p):
+        E, H, b = p["embed_dim"], p["num_heads"], p["bias"]
+        k, v = p["kdim"] or E, p["vdim"] or E
+        if p["convention"] == "pytorch":
+            head = E // H
+            in_proj = E * E + E * k + E * v + (3 * E if b else 0)
+            out_proj = E * E + (E if b else 0)
+        else:
+            head, inner = p["key_dim"], H * p["key_dim"]
+            in_proj = (E + k + v) * inner + (3 * inner if b else 0)
+            out_proj = inner * E + (E if b else 0)
+        return {"head_dim": I(head), "in_proj": I(in_proj), "out_proj": I(out_proj), "total": I(in_proj + out_proj)}
+
+    def render(self, p, answers):
+        E, H = p["embed_dim"], p["num_heads"]
+        k, v = p["kdim"] or E, p["vdim"] or E
+        inputs = (f"queries of size {E}, keys of size {k} and values of size {v}" if (k, v) != (E, E)
+                  else f"queries, keys and values all of size {E}")
+        bias = "with biases" if p["bias"] else "without biases"
+        if p["convention"] == "pytorch":
+            layer = ("A PyTorch layer" + code(f"nn.MultiheadAttention(embed_dim={E}, num_heads={H}, bias={p['bias']}"
+                                         + (f", kdim={k}, vdim={v}" if (k, v) != (E, E) else "") + ")") + " takes " + inputs
+                     + f" ({bias}). It splits embed\\_dim into {H} heads; its input projections map queries, keys "
+                       f"and values to size {E}, and one output projection maps {E} to {E}.")
+        else:
+            layer = ("A Keras layer" + code(f"MultiHeadAttention(num_heads={H}, key_dim={p['key_dim']}, use_bias={p['bias']})")
+                     + " takes " + inputs + f" ({bias}). Every head has key\\_dim = "
+                     f"value\\_dim = {p['key_dim']}; the query, key and value projections map their inputs to "
+                     f"{H} heads of that size, and the output projection maps the heads back to size {E}.")
+        parts = (Part("What is the size of each head?", ("head_dim",)),
+                 Part("How many parameters do the query, key and value projections have together?", ("in_proj",), 2),
+                 Part("How many parameters does the output projection have?", ("out_proj",)),
+                 Part("How many parameters does the layer have in total?", ("total",)))
+        inner = H * (p["key_dim"] or E // H)
+        bias_note = " plus a bias per output" if p["bias"] else ""
+        solution = (f"Each projection is a dense map: inputs times outputs{bias_note}. The projections map {E}, "
+                    f"{k} and {v} inputs to {inner} outputs each: ${answers['in_proj'].latex}$. The output "
+                    f"projection maps {inner} to {E}: ${answers['out_proj'].latex}$. Head size "
+                    f"${answers['head_dim'].latex}$; in total ${answers['total'].latex}$.")
+        return Rendered(layer, parts, solution)
+
+
+class BlockParams(Generator):
+    id = "transformer.block_params"
+    title = "Parameters of a transformer encoder block"
+    topics = ("attention", "transformer", "counting")
+    params = {"d_model": Int(1, 8192), "nhead": Int(1, 128), "dim_feedforward": Int(1, 32768), "bias": Bool(),
+              "norm_first": Bool()}
+    max_abs = 10**10
+
+    def sample(self, d):
+        nhead = d.int("nhead", 1, 16)
+        d_model = d.value("d_model", lambda: nhead * d.integer(4, min(128, 8192 // nhead)))
+        return {"d_model": d_model, "nhead": nhead,
+                "dim_feedforward": d.value("dim_feedforward", lambda: d_model * d.integer(1, min(4, 32768 // d_model))),
+                "bias": d.form("bias", lambda: d.chance(0.8)), "norm_first": d.form("norm_first", lambda: d.chance(0.5))}
+
+    def check(self, p):
+        if p["d_model"] % p["nhead"]:
+            raise IllPosed("nhead", f"must divide d_model {p['d_model']}")
+
+    def solve(self, p):
+        E, F, b = p["d_model"], p["dim_feedforward"], p["bias"]
+        attention = 4 * E * E + (4 * E if b else 0)
+        ffn = 2 * E * F + (F + E if b else 0)
+        norms = 2 * (2 * E if b else E)
+        return {"attention": I(attention), "ffn": I(ffn), "norms": I(norms), "total": I(attention + ffn + norms)}
+
+    def render(self, p, answers):
+        E, F = p["d_model"], p["dim_feedforward"]
+        order = ("normalises before each sub-layer (pre-norm)" if p["norm_first"]
+                 else "normalises after each residual addition (post-norm)")
+        statement = (
+            "A PyTorch encoder block" + code(f"nn.TransformerEncoderLayer(d_model={E}, nhead={p['nhead']}, dim_feedforward={F}, "
+                                f"bias={p['bias']}, norm_first={p['norm_first']})") + " has a self-attention "
+            rf"sub-layer (query, key, value and output projections of size {E}), a feed-forward sub-layer "
+            rf"({E} to {F} to {E}) and two layer norms, each with a scale per feature"
+            + (" and a shift per feature" if p["bias"] else ", without shift (bias=False)")
+            + f"; {'every projection has' if p['bias'] else 'no projection has'} a bias. The block {order}; "
+              "where the norms sit does not change the count.")
+        parts = (Part("How many parameters does the self-attention sub-layer have?", ("attention",)),
+                 Part("How many parameters does the feed-forward sub-layer have?", ("ffn",)),
+                 Part("How many parameters do the two layer norms have?", ("norms",)),
+                 Part("How many parameters does the block have in total?", ("total",)))
+        solution = (f"Attention: four {E}\\(\\times\\){E} projections" + (f" and four biases of {E}" if p["bias"] else "")
+                    + f", ${answers['attention'].latex}$. Feed-forward: {E}\\(\\times\\){F} and {F}\\(\\times\\){E}"
+                    + (f" with biases {F} and {E}" if p["bias"] else "") + f", ${answers['ffn'].latex}$. Norms: "
+                    + f"${answers['norms'].latex}$. Total ${answers['total'].latex}$.")
+        return Rendered(statement, parts, solution)
+
+
+class KvCache(Generator):
+    id = "attn.kv_cache"
+    title = "Memory of a decoder's key-value cache"
+    topics = ("attention", "transformer", "counting")
+    params = {"layers": Int(1, 256), "heads": Int(1, 256), "kv_heads": Int(1, 256), "head_dim": Int(1, 1024),
+              "seq_len": Int(1, 1_048_576), "batch": Int(1, 1024), "bytes_per_value": Choice(1, 2, 4)}
+    max_abs = 10**15
+    max_denominator = 64  # GiB as a fraction
+
+    def sample(self, d):
+        heads = d.choice("heads", (8, 16, 32, 64))
+        # 2 x layers (8k) x tokens (16384 m) x head_dim (64 or 128) holds 2^24: GiB over at most 64
+        return {"layers": d.value("layers", lambda: 8 * d.integer(1, 24)), "heads": heads,
+                "kv_heads": d.value("kv_heads", lambda: d.pick([k for k in (1, 2, 4, 8, heads) if k <= heads])),
+                "head_dim": d.choice("head_dim", (64, 128, 256)), "seq_len": d.value("seq_len", lambda: 16384 * d.integer(1, 32)),
+                "batch": d.int("batch", 1, 64), "bytes_per_value": d.form_choice("bytes_per_value", (1, 2, 4))}
+
+    def check(self, p):
+        if p["heads"] % p["kv_heads"]:
+            raise IllPosed("kv_heads", f"must divide heads {p['heads']} (each key-value head serves a group of query heads)")
+
+    def solve(self, p):
+        values = 2 * p["layers"] * p["batch"] * p["seq_len"] * p["kv_heads"] * p["head_dim"]
+        size = values * p["bytes_per_value"]
+        return {"values": I(values), "bytes": I(size), "gib": sympy.Rational(size, GIB)}
+
+    def render(self, p, answers):
+        grouping = ("multi-head attention: every query head has its own key and value head"
+                    if p["kv_heads"] == p["heads"] else
+                    f"grouped-query attention: {p['kv_heads']} key-value heads, each shared by "
+                    f"{p['heads'] // p['kv_heads']} query heads")
+        statement = (
+            f"A decoder-only transformer has {p['layers']} layers with {p['heads']} query heads of size "
+            f"{p['head_dim']} ({grouping}). It generates for a batch of {p['batch']} sequences of {p['seq_len']} "
+            f"tokens and caches, in every layer, the keys and the values of every token, {p['bytes_per_value']} "
+            f"byte{'s' if p['bytes_per_value'] > 1 else ''} per number. 1 GiB is $2^{{30}}$ bytes.")
+        parts = (Part("How many numbers does the cache hold?", ("values",), 2),
+                 Part("How many bytes is that?", ("bytes",)),
+                 Part("How many GiB is that?", ("gib",)))
+        solution = (rf"Keys and values: $2 \times {p['layers']} \times {p['batch']} \times {p['seq_len']} \times "
+                    rf"{p['kv_heads']} \times {p['head_dim']} = {answers['values'].latex}$ numbers (only the "
+                    rf"{p['kv_heads']} key-value heads are cached), ${answers['bytes'].latex}$ bytes, "
+                    rf"${answers['gib'].latex}$ GiB.")
+        return Rendered(statement, parts, solution)
+
+
+class PatchEmbedding(Generator):
+    id = "vit.patch_embedding"
+    title = "A vision transformer's patch embedding"
+    topics = ("attention", "transformer", "counting")
+    params = {"image_size": Int(1, 4096), "patch_size": Int(1, 512), "channels": Int(1, 64),
+              "embed_dim": Int(1, 8192), "cls_token": Bool()}
+    max_abs = 10**9
+
+    def sample(self, d):
+        patch = d.choice("patch_size", (2, 4, 7, 8, 14, 16, 32))
+        return {"image_size": d.value("image_size", lambda: patch * d.integer(2, max(2, min(32, 4096 // patch)))),
+                "patch_size": patch,
+                "channels": d.choice("channels", (1, 3)), "embed_dim": d.value("embed_dim", lambda: 32 * d.integer(2, 32)),
+                "cls_token": d.form("cls_token", lambda: d.chance(0.7))}
+
+    def check(self, p):
+        if p["image_size"] % p["patch_size"]:
+            raise IllPosed("patch_size", f"must divide image_size {p['image_size']} (patches tile the image)")
+
+    def solve(self, p):
+        patches = (p["image_size"] // p["patch_size"]) ** 2
+        tokens = patches + (1 if p["cls_token"] else 0)
+        E = p["embed_dim"]
+        params = p["channels"] * p["patch_size"] ** 2 * E + E + (E if p["cls_token"] else 0) + tokens * E
+        return {"patches": I(patches), "tokens": I(tokens), "params": I(params)}
+
+    def render(self, p, answers):
+        S, P, C, E = p["image_size"], p["patch_size"], p["channels"], p["embed_dim"]
+        cls = "A learned class token is prepended to the sequence. " if p["cls_token"] else "There is no class token. "
+        statement = (
+            f"A vision transformer cuts a {S}\\(\\times\\){S} image with {C} channel{'s' if C > 1 else ''} into "
+            f"non-overlapping {P}\\(\\times\\){P} patches and maps each to a token of size {E} with one linear "
+            f"projection with bias (a convolution with kernel and stride {P}, as \\texttt{{nn.Conv2d}}). " + cls
+            + "Every token position has a learned position embedding of size " + str(E) + ".")
+        parts = (Part("How many patches does an image give?", ("patches",)),
+                 Part("How many tokens enter the transformer?", ("tokens",)),
+                 Part("How many parameters do the projection, the class token and the position embeddings have "
+                      "together?", ("params",), 2))
+        cls_part = f" + {E}" if p["cls_token"] else ""
+        solution = (f"$({S}/{P})^2 = {answers['patches'].latex}$ patches, ${answers['tokens'].latex}$ tokens. "
+                    f"Projection ${C}\\cdot{P}^2\\cdot{E} + {E}$, class token{cls_part or ' none'}, positions "
+                    f"${answers['tokens'].latex}\\cdot{E}$: ${answers['params'].latex}$ in total.")
+        return Rendered(statement, parts, solution)
