@@ -172,3 +172,86 @@ class Params(Generator):
             rf"Per layer $2C$: ${answers['per_layer'].latex}$; trainable $2\sum C = {answers['trainable'].latex}$, "
             rf"non-trainable ${answers['non_trainable'].latex}$, in all ${answers['total'].latex}$.")
         return Rendered(statement, parts, solution)
+
+
+class LayerNorm(Generator):
+    id = "norm.layer_norm"
+    title = "Layer normalisation of each example's features"
+    labels = {"mean": r"\mu_#", "var": r"\sigma^2_#", "z_norm": r"\hat z", "y": "y"}
+    topics = ("normalisation", "transformer")
+    params = {
+        "z": Matrix(Num(), max_rows=8, max_cols=32),
+        "gamma": Vector(Num(), 1, 32), "beta": Vector(Num(), 1, 32),
+        "eps": Num(0, 1, default=0),
+    }
+    max_abs = 200
+    max_denominator = 4
+
+    def sample(self, d):
+        features, examples = d.form_choice("features", BATCH_SIZES), d.form_int("examples", 2, 3)
+        z = d.value("z", lambda: tuple(self._example(d, features) for _ in range(examples)))
+        n = len(z[0])
+        return {"z": z, "gamma": d.value("gamma", lambda: d.integers(n, 1, 3)),
+                "beta": d.value("beta", lambda: d.integers(n, -5, 5))}
+
+    @staticmethod
+    def _example(d, features):
+        """A row of integers whose mean is an integer and whose deviations have an integer std."""
+        mean = d.integer(-5, 12)
+        return tuple(mean + int(x) for x in d.rng.permutation(d.pick(deviation_patterns(features))))
+
+    @staticmethod
+    def statistics(p):
+        """Per-example mean and biased variance over the features (each row)."""
+        n = len(p["z"][0])
+        mean = tuple(sum(row) / sympy.Integer(n) for row in p["z"])
+        return mean, tuple(sum((x - m) ** 2 for x in row) / n for row, m in zip(p["z"], mean))
+
+    def check(self, p):
+        cols = len(p["z"][0])
+        if cols < 2:
+            raise IllPosed("z", "an example needs at least 2 features (columns) to normalise over")
+        for name in ("gamma", "beta"):
+            if len(p[name]) != cols:
+                raise IllPosed(name, f"needs {cols} entries, one per feature (column of z), not {len(p[name])}")
+        if p["eps"] == 0:
+            flat = [i + 1 for i, v in enumerate(self.statistics(p)[1]) if v == 0]
+            if flat:
+                raise IllPosed("z", f"example {flat[0]} has zero variance, so z_norm divides by 0 with eps = 0; "
+                                    "vary that row or give eps > 0")
+
+    def degenerate(self, p, answers):
+        if all(abs(x) == 1 for row in answers["z_norm"].exact for x in row):
+            return "every normalised value is -1 or +1"
+        return None
+
+    def solve(self, p):
+        mean, var = self.statistics(p)
+        z_norm = tuple(tuple((x - m) / sympy.sqrt(v + p["eps"]) for x in row) for row, m, v in zip(p["z"], mean, var))
+        y = tuple(tuple(g * x + b for x, g, b in zip(row, p["gamma"], p["beta"])) for row in z_norm)
+        return {"mean": mean, "var": var, "z_norm": z_norm, "y": y}
+
+    def render(self, p, answers):
+        b, n = len(p["z"]), len(p["z"][0])
+        statement = (
+            rf"A layer-normalisation layer (as \texttt{{nn.LayerNorm({n})}}) receives {b} examples of {n} features "
+            "(one row per example):" + display("z", p["z"])
+            + rf"Unlike batch norm, it normalises each example over its own features, the same in training and at "
+            rf"test time: $\mu_i = \frac1{{{n}}}\sum_j z_{{ij}}$, the biased variance $\sigma_i^2 = \frac1{{{n}}}"
+            rf"\sum_j (z_{{ij}} - \mu_i)^2$, $\hat z_{{ij}} = (z_{{ij}} - \mu_i)/\sqrt{{\sigma_i^2 + \varepsilon}}$ with "
+            rf"$\varepsilon = {sympy.latex(p['eps'])}$, then $y_{{ij}} = \gamma_j \hat z_{{ij}} + \beta_j$ (one $\gamma$ "
+            "and one $\\beta$ per feature) with" + display(r"\gamma", p["gamma"]) + display(r"\beta", p["beta"]))
+        parts = (Part(r"Compute the mean $\mu_i$ of every example.", ("mean",), 1),
+                 Part(r"Compute the variance $\sigma_i^2$ of every example.", ("var",), 1),
+                 Part(r"Compute the normalised $\hat z$.", ("z_norm",), 2),
+                 Part(r"Compute the output $y$.", ("y",), 2))
+        first, m = p["z"][0], answers["mean"].exact[0]
+        solution = (
+            rf"Example 1: $\mu_1 = ({' + '.join(factor(x) for x in first)})/{n} = {sympy.latex(m)}$ and "
+            rf"$\sigma_1^2 = ({' + '.join(f'({sympy.latex(x - m)})^2' for x in first)})/{n} "
+            rf"= {sympy.latex(answers['var'].exact[0])}$. The same for every example (row) gives"
+            + display(r"\mu", answers["mean"].exact) + display(r"\sigma^2", answers["var"].exact)
+            + r"Subtract each row's mean and divide by $\sqrt{\sigma_i^2 + \varepsilon}$:"
+            + display(r"\hat z", answers["z_norm"].exact)
+            + r"Scale by $\gamma_j$ and shift by $\beta_j$ column by column:" + display("y", answers["y"].exact))
+        return Rendered(statement, parts, solution)

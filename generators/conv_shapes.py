@@ -462,3 +462,53 @@ class DepthwiseSeparable(Generator):
                     rf"{c_in}\cdot{c_out}) = {answers['separable_mults'].latex}$ multiplications. Ratio "
                     rf"$\frac{{1}}{{{c_out}}} + \frac{{1}}{{{k}^2}} = {answers['ratio'].latex}$.")
         return Rendered(statement, parts, solution)
+
+
+class TextCnn(Generator):
+    id = "conv.text_cnn"
+    title = "Shapes and parameters of a sentence-classification CNN"
+    topics = ("cnn", "nlp", "counting")
+    params = {"embedding_size": Int(1, 4096), "sentence_length": Int(1, 4096), "widths": Vector(Int(1, 32), 1, 6),
+              "filters": Int(1, 1024), "classes": Int(2, 1000)}
+    max_abs = 10**8
+
+    def sample(self, d):
+        count = d.form_int("width_count", 2, 3)  # how many widths: the same in every version of a slot
+        widths = d.value("widths", lambda: tuple(sorted(int(w) for w in d.rng.choice(range(1, 8), count, replace=False))))
+        return {"embedding_size": d.value("embedding_size", lambda: 10 * d.integer(3, 30)),
+                "sentence_length": d.int("sentence_length", 20, 80), "widths": widths,
+                "filters": d.value("filters", lambda: 10 * d.integer(5, 30)), "classes": d.int("classes", 2, 10)}
+
+    def check(self, p):
+        if max(p["widths"]) > p["sentence_length"]:
+            raise IllPosed("widths", f"a filter of width {max(p['widths'])} is wider than the sentence of "
+                                     f"{p['sentence_length']} tokens")
+
+    def solve(self, p):
+        E, L, F, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]
+        k = len(p["widths"])
+        shapes = tuple((sympy.Integer(F), sympy.Integer(L - w + 1)) for w in p["widths"]) + ((sympy.Integer(k * F),), (sympy.Integer(C),))
+        params = tuple(sympy.Integer(w * E * F + F) for w in p["widths"]) + (sympy.Integer(k * F * C + C),)
+        return {"shapes": shapes, "params": params, "total": sum(params, sympy.Integer(0))}
+
+    def render(self, p, answers):
+        E, L, F, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]
+        widths = ", ".join(map(str, p["widths"]))
+        statement = (
+            f"A sentence classifier reads {L} tokens, each a word embedding of size {E} (the embeddings are given, "
+            f"not trained here). For each filter width {widths} it has {F} filters: a 1-D convolution over the "
+            f"tokens (as \\texttt{{nn.Conv1d({E}, {F}, width)}}: stride 1, no padding, a bias per filter) followed "
+            f"by max-over-time pooling, which keeps the largest value of each filter over the sentence. The pooled "
+            f"values of all widths are concatenated and a dense softmax layer with {C} outputs (with biases) "
+            f"classifies the sentence.")
+        parts = (Part("Give the output shape (filters, positions) of each convolution, the shape of the "
+                      "concatenated pooled vector, and the shape of the output.", ("shapes",), 2),
+                 Part("Give the number of parameters of each convolution and of the dense layer.", ("params",), 2),
+                 Part("How many parameters does the classifier have in total?", ("total",)))
+        convs = ", ".join(rf"${w}\cdot{E}\cdot{F} + {F}$" for w in p["widths"])
+        solution = (f"A convolution of width $w$ over {L} tokens gives $({F}, {L} - w + 1)$; pooling keeps {F} values "
+                    f"per width, so the concatenation has ${len(p['widths'])}\\cdot{F}$ values and the output {C}. "
+                    f"Shapes ${answers['shapes'].latex}$. Parameters: convolutions {convs}, dense "
+                    f"${len(p['widths'])}\\cdot{F}\\cdot{C} + {C}$: ${answers['params'].latex}$, total "
+                    f"${answers['total'].latex}$.")
+        return Rendered(statement, parts, solution)

@@ -7,7 +7,8 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Bool, Choice, Int, Vector
+from qbank.exact import latex, terminates
+from qbank.params import Bool, Choice, Int, Num, Vector
 from qbank.tex import keyed
 
 I = sympy.Integer
@@ -155,3 +156,56 @@ class InitVariance(Generator):
                     + (rf"; $U(-a, a)$ has variance $a^2/3$, so $a = \sqrt{{3\,\mathrm{{Var}}}} "
                        rf"{keyed(answers['bound'])}$." if uniform else "."))
         return Rendered(statement, tuple(parts), solution)
+
+
+class Dropout(Generator):
+    id = "reg.dropout"
+    title = "Inverted dropout in training and evaluation"
+    labels = {"train_output": "y^{train}_#", "eval_output": "y^{eval}_#", "expected": r"\mathbb{E}[y^{train}_#]"}
+    topics = ("training", "regularisation")
+    # three entries: longer vectors would trip the rule against answers that repeat the statement,
+    # and here the evaluation output equals the input on purpose
+    params = {"p": Num(0, 1), "x": Vector(Num(-100, 100), 1, 3), "mask": Vector(Int(0, 1), 1, 3)}
+    max_abs = 1000
+    max_denominator = 4
+
+    def sample(self, d):
+        p = d.form_choice("p", (sympy.Rational(1, 2), sympy.Rational(1, 4), sympy.Rational(3, 4), sympy.Rational(1, 5)))
+        x = d.value("x", lambda: d.integers(3, -12, 12, exclude=(0,)))
+        mask = d.value("mask", lambda: tuple(d.integer(0, 1) for _ in x))
+        return {"p": p, "x": x, "mask": mask}
+
+    def check(self, p):
+        if not 0 < p["p"] < 1:
+            raise IllPosed("p", "the drop probability must be strictly between 0 and 1")
+        if len(p["mask"]) != len(p["x"]):
+            raise IllPosed("mask", f"needs {len(p['x'])} entries of 0 or 1, one per entry of x")
+
+    def degenerate(self, p, answers):
+        if len(set(p["mask"])) < 2:
+            return "the mask keeps every entry or drops every entry"
+        return None
+
+    def solve(self, p):
+        keep = 1 - p["p"]
+        return {"train_output": tuple(x * m / keep for x, m in zip(p["x"], p["mask"])),
+                "eval_output": tuple(p["x"]), "expected": tuple(p["x"])}
+
+    def render(self, p, answers):
+        # as Python writes it: 0.25, or 1/3 where the decimal does not end
+        drop = f"{float(p['p']):g}" if terminates(p["p"], 6) else f"{p['p'].p}/{p['p'].q}"
+        statement = (
+            rf"A dropout layer as \texttt{{nn.Dropout(p={drop})}} ($p$ is the probability of dropping an entry) uses "
+            r"inverted dropout: in training it multiplies each entry by a random mask value $m_i \in \{0, 1\}$ "
+            rf"($m_i = 0$ with probability $p = {drop}$) and divides by $1 - p$; in evaluation it passes the input "
+            rf"unchanged. The input is $x = {latex(p['x'])}$ and, in one training step, the mask is "
+            rf"$m = {latex(p['mask'])}$.")
+        parts = (Part("Compute the layer's output in that training step.", ("train_output",), 2),
+                 Part("Compute the layer's output in evaluation mode.", ("eval_output",)),
+                 Part("What is the expected training output, the mean over all masks?", ("expected",)))
+        solution = (rf"Training: $y_i = m_i x_i / (1 - {drop})$, so $y^{{train}} = {answers['train_output'].latex}$. "
+                    rf"Evaluation: $y^{{eval}} = x = {answers['eval_output'].latex}$. Each entry is kept with "
+                    rf"probability $1 - p$ and then scaled by $1/(1 - p)$, so its mean is $x_i$: "
+                    rf"$\mathbb{{E}}[y^{{train}}] = {answers['expected'].latex}$, the evaluation output (which is why "
+                    "inverted dropout needs no rescaling at test time).")
+        return Rendered(statement, parts, solution)

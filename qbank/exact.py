@@ -173,7 +173,7 @@ def to_text(value):
 
 
 def _text(x) -> str:
-    if x.is_Integer:  # most answers: what sstr prints, without its printer
+    if type(x) is int or x.is_Integer:  # most answers: what sstr prints, without its printer
         return str(int(x))
     # order="none": sorting terms for print evaluates every term numerically (slow on
     # nested exp/tanh); the parsed value is the same canonical expression either way
@@ -313,7 +313,7 @@ def is_matrix(value) -> bool:
 
 
 def latex_scalar(x) -> str:
-    if x.is_Integer:  # what sympy.latex prints, without its printer
+    if type(x) is int or x.is_Integer:  # what sympy.latex prints, without its printer
         return str(int(x))
     return sympy.latex(x, order="none")
 

@@ -158,3 +158,17 @@ def test_bn_params_match_batchnorm2d_parameters_and_buffers():
         assert answers["trainable"].exact == sum(trainable), seed
         assert answers["non_trainable"].exact == running, seed
         assert answers["total"].exact == sum(trainable) + running, seed
+
+
+def test_text_cnn_matches_conv1d_max_pooling_and_linear():
+    for seed, answers, p in sampled("conv.text_cnn"):
+        E, L, filters, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]
+        convs = [nn.Conv1d(E, filters, w, device="meta") for w in p["widths"]]
+        x = torch.empty(1, E, L, device="meta")
+        outputs = [conv(x) for conv in convs]
+        pooled = torch.cat([out.amax(dim=2) for out in outputs], dim=1)
+        dense = nn.Linear(pooled.shape[1], C, device="meta")
+        shapes = [tuple(out.shape[1:]) for out in outputs] + [tuple(pooled.shape[1:]), tuple(dense(pooled).shape[1:])]
+        assert answers["shapes"].exact == tuple(shapes), seed
+        assert answers["params"].exact == tuple(count(m) for m in (*convs, dense)), seed
+        assert answers["total"].exact == sum(count(m) for m in (*convs, dense)), seed

@@ -1,5 +1,6 @@
-"""Training bookkeeping, graphs and losses against PyTorch: nn.Linear counts, a real
-DataLoader, autograd through the sigmoid graph, a skip block, and the torch losses."""
+"""Training bookkeeping, graphs, losses and regularisation against PyTorch: nn.Linear counts, a
+real DataLoader, autograd through the sigmoid graph, a skip block, the torch losses,
+F.layer_norm and F.dropout."""
 
 import pytest
 
@@ -227,3 +228,32 @@ def test_divergences_match_numpy():
         assert abs(float(answers["kl_qp"].exact) - np.sum(Q * log(Q / P))) < 1e-9, seed
         js = 0.5 * np.sum(P * log(P / M)) + 0.5 * np.sum(Q * log(Q / M))
         assert abs(float(answers["js"].exact) - js) < 1e-9, seed
+
+
+def test_layer_norm_matches_f_layer_norm():
+    for seed, answers, p in sampled("norm.layer_norm"):
+        z = tensor(p["z"])
+        n = z.shape[1]
+        y = F.layer_norm(z, (n,), weight=tensor(p["gamma"]), bias=tensor(p["beta"]), eps=float(p["eps"]))
+        z_norm = F.layer_norm(z, (n,), eps=float(p["eps"]))
+        assert_close(answers["mean"].exact, z.mean(dim=1), f"seed {seed} mean")
+        assert_close(answers["var"].exact, z.var(dim=1, unbiased=False), f"seed {seed} var")
+        assert_close(answers["z_norm"].exact, z_norm, f"seed {seed} z_norm")
+        assert_close(answers["y"].exact, y, f"seed {seed} y")
+
+
+def test_dropout_is_what_f_dropout_does_in_training_on_average_and_in_evaluation():
+    """20,000 training passes of F.dropout: every entry is 0 or one value, which the key's output has
+    where the mask keeps it; their mean is the key's expectation within four standard errors;
+    evaluation is F.dropout with training off."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        for seed, answers, p in sampled("reg.dropout"):
+            x, drop = tensor(p["x"]), float(p["p"])
+            draws = F.dropout(x.expand(20_000, -1), drop, training=True)
+            kept = draws.abs().amax(dim=0)  # the value an entry takes when kept
+            assert torch.all((draws == 0) | (draws == kept.copysign(x))), seed
+            assert_close(answers["train_output"].exact, kept.copysign(x) * tensor(p["mask"]), f"seed {seed} train")
+            spread = 4 * draws.std(dim=0) / 20_000 ** 0.5
+            assert torch.all((draws.mean(dim=0) - tensor(answers["expected"].exact)).abs() <= spread + 1e-12), seed
+            assert_close(answers["eval_output"].exact, F.dropout(x, drop, training=False), f"seed {seed} eval")
