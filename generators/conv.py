@@ -466,3 +466,69 @@ class Transposed(Generator):
                 r"that land in the padding dropped:" + display("M", answers["matrix"].exact)
                 + r"The transposed convolution scatters each input through the same weights, i.e. computes $M^{\top} x$.")
         return Rendered(statement, tuple(parts), solution)
+
+
+class Conv1dMultichannel(Generator):
+    id = "conv.conv1d_multichannel"
+    title = "A multi-channel 1-D convolution: output and gradients"
+    labels = {"output": "y_#", "dL_dW": r"\partial L/\partial W", "dL_dx": r"\partial L/\partial x"}
+    topics = ("cnn", "backprop")
+    params = {"x": Matrix(Num(-100, 100), max_rows=8, max_cols=32), "W": Matrix(Num(-100, 100), max_rows=8, max_cols=16),
+              "stride": Int(1, 8), "upstream": Vector(Num(-100, 100), 1, 32)}
+    max_abs = 1000
+
+    def sample(self, d):
+        channels, k, stride = d.form_int("channels", 2, 3), d.form_int("kernel", 2, 3), d.form_int("stride", 1, 2)
+        outputs = d.form_int("outputs", 2, 3)
+        length = (outputs - 1) * stride + k  # the filter tiles the input exactly
+        return {"x": d.value("x", lambda: d.integers((channels, length), -3, 3)),
+                "W": d.value("W", lambda: d.integers((channels, k), -2, 2)), "stride": stride,
+                "upstream": d.value("upstream", lambda: d.integers(outputs, -2, 2, exclude=(0,)))}
+
+    def check(self, p):
+        (channels, length), (w_channels, k) = shape(p["x"]), shape(p["W"])
+        if w_channels != channels:
+            raise IllPosed("W", f"needs {channels} rows, one per input channel (row of x), not {w_channels}")
+        if k > length:
+            raise IllPosed("W", f"the filter is {k} wide, longer than the input of {length}")
+        if len(p["upstream"]) != out_size(length, k, p["stride"]):
+            raise IllPosed("upstream", f"needs {out_size(length, k, p['stride'])} entries, one per output")
+
+    def solve(self, p):
+        (channels, length), (_, k) = shape(p["x"]), shape(p["W"])
+        s, g = p["stride"], p["upstream"]
+        n = out_size(length, k, s)
+        y = tuple(sum((p["W"][c][u] * p["x"][c][t * s + u] for c in range(channels) for u in range(k)), ZERO)
+                  for t in range(n))
+        dW = tuple(tuple(sum((g[t] * p["x"][c][t * s + u] for t in range(n)), ZERO) for u in range(k))
+                   for c in range(channels))
+        dx = tuple(tuple(sum((g[t] * p["W"][c][i - t * s] for t in range(n) if 0 <= i - t * s < k), ZERO)
+                         for i in range(length)) for c in range(channels))
+        return {"output_length": sympy.Integer(n), "output": y, "dL_dW": dW, "dL_dx": dx}
+
+    def render(self, p, answers):
+        (channels, length), (_, k) = shape(p["x"]), shape(p["W"])
+        statement = (
+            rf"A 1-D convolution as \texttt{{torch.nn.functional.conv1d}} (cross-correlation: the filter is not "
+            rf"flipped) with one filter, stride {p['stride']}, no padding and no bias takes an input "
+            rf"of {channels} channels of length {length} (one row per channel) with the filter $W$ of width {k}:"
+            + display("x", p["x"]) + display("W", p["W"])
+            + rf"so $y_t = \sum_{{c,u}} W_{{c,u}}\, x_{{c,(t-1)s+u}}$ (1-based). The gradient of the loss with respect "
+            rf"to the outputs is $\partial L/\partial y = {latex_vector(p['upstream'])}$.")
+        parts = (Part("How long is the output?", ("output_length",)),
+                 Part("Compute the output $y$.", ("output",), 2),
+                 Part(r"Compute $\partial L/\partial W$.", ("dL_dW",), 2),
+                 Part(r"Compute $\partial L/\partial x$.", ("dL_dx",), 2))
+        solution = (
+            rf"Output length $\lfloor ({length} - {k})/{p['stride']} \rfloor + 1 = {answers['output_length'].latex}$; "
+            rf"each $y_t$ sums the filter times the window starting at $(t-1) \cdot {p['stride']} + 1$ over every "
+            rf"channel: $y = {answers['output'].latex}$. Each weight meets one input per output: "
+            r"$\partial L/\partial W_{c,u} = \sum_t \frac{\partial L}{\partial y_t} x_{c,(t-1)s+u}$,"
+            + display(r"\frac{\partial L}{\partial W}", answers["dL_dW"].exact)
+            + r"and each input collects the weights of every window that covers it, times that output's gradient:"
+            + display(r"\frac{\partial L}{\partial x}", answers["dL_dx"].exact))
+        return Rendered(statement, parts, solution)
+
+
+def latex_vector(values) -> str:
+    return "(" + ",\\ ".join(sympy.latex(v) for v in values) + ")"

@@ -172,3 +172,14 @@ def test_text_cnn_matches_conv1d_max_pooling_and_linear():
         assert answers["shapes"].exact == tuple(shapes), seed
         assert answers["params"].exact == tuple(count(m) for m in (*convs, dense)), seed
         assert answers["total"].exact == sum(count(m) for m in (*convs, dense)), seed
+
+
+def test_conv1d_multichannel_matches_f_conv1d_and_autograd():
+    for seed, answers, p in sampled("conv.conv1d_multichannel"):
+        x, w = tensor(p["x"], grad=True), tensor(p["W"], grad=True)
+        y = F.conv1d(x.unsqueeze(0), w.unsqueeze(0), stride=p["stride"])[0, 0]
+        y.backward(tensor(p["upstream"]))
+        assert answers["output_length"].exact == y.shape[0], seed
+        assert_close(answers["output"].exact, y, f"seed {seed} output")
+        assert_close(answers["dL_dW"].exact, w.grad, f"seed {seed} dL_dW")
+        assert_close(answers["dL_dx"].exact, x.grad, f"seed {seed} dL_dx")
