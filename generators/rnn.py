@@ -9,7 +9,7 @@ from qbank.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoi
 from qbank.figures import unrolled
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Choice, Matrix, Num, Vector
+from qbank.params import Choice, Int, Matrix, Num, Vector
 from qbank.tex import as_asked, display, factor, sequence, step_value
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
@@ -277,3 +277,72 @@ class Forward(Generator):
 def tenths(d, shape):
     """A matrix of non-zero one-decimal weights in [-0.5, 0.5] as exact rationals."""
     return tuple(tuple(sympy.Rational(v, 10) for v in row) for row in d.integers(shape, -5, 5, exclude=(0,)))
+
+
+# The adder's weights: three threshold units count the ones among a_t, b_t and the carry (h_2 of the
+# step before): h_1 = [count >= 1], h_2 = [count >= 2], h_3 = [count >= 3]; y_t = [h_1 - h_2 + h_3 >= 1].
+ADDER_INPUT = ((1, 1), (1, 1), (1, 1))
+ADDER_RECURRENT = ((0, 1, 0), (0, 1, 0), (0, 1, 0))
+ADDER_THRESHOLDS = (sympy.Rational(1, 2), sympy.Rational(3, 2), sympy.Rational(5, 2))
+ADDER_OUTPUT = (1, -1, 1)
+
+
+def step(z) -> sympy.Integer:
+    """The threshold unit: 1 when z >= 0, else 0."""
+    return ONE if z >= 0 else ZERO
+
+
+class BinaryAddition(Generator):
+    id = "rnn.binary_addition"
+    title = "A threshold RNN that adds two binary numbers"
+    labels = {"h": "h_#", "y": "y_#", "sum_bits": "s_#"}
+    topics = ("rnn",)
+    params = {"a": Int(0, 2**16 - 1), "b": Int(0, 2**16 - 1), "bits": Int(1, 16)}
+
+    def sample(self, d):
+        bits = d.form_int("bits", 7, 8)  # the numbers' bits; the network runs one step more (a zero pad)
+        low, high = 2 ** max(bits - 2, 0), 2 ** bits - 1
+        return {"a": d.int("a", low, high), "b": d.int("b", low, high), "bits": bits}
+
+    def check(self, p):
+        for name in ("a", "b"):
+            if p[name] >= 2 ** p["bits"]:
+                raise IllPosed(name, f"{p[name]} needs more than {p['bits']} bits; raise bits")
+
+    @staticmethod
+    def inputs(p):
+        """(a_t, b_t) least significant bit first, with one zero step for the last carry."""
+        return [((p["a"] >> t) & 1, (p["b"] >> t) & 1) for t in range(p["bits"] + 1)]
+
+    def solve(self, p):
+        h, hs, ys = (ZERO, ZERO, ZERO), [], []
+        for x in self.inputs(p):
+            h = tuple(step(sum(w * v for w, v in zip(w_in, x)) + sum(r * v for r, v in zip(w_rec, h)) - theta)
+                      for w_in, w_rec, theta in zip(ADDER_INPUT, ADDER_RECURRENT, ADDER_THRESHOLDS))
+            hs.append(h)
+            ys.append(step(sum(w * v for w, v in zip(ADDER_OUTPUT, h)) - sympy.Rational(1, 2)))
+        total = p["a"] + p["b"]
+        return {"h": tuple(hs), "y": tuple(ys), "sum_bits": tuple(sympy.Integer((total >> t) & 1)
+                                                                 for t in range(p["bits"] + 1))}
+
+    def render(self, p, answers):
+        T = p["bits"] + 1
+        rows = r" \\ ".join(rf"h_{{t,{i}}} &= H\big(a_t + b_t + h_{{t-1,2}} - {sympy.latex(theta)}\big)"
+                            for i, theta in enumerate(ADDER_THRESHOLDS, 1))
+        bits = lambda n: ", ".join(str((n >> t) & 1) for t in range(T))  # noqa: E731
+        statement = (
+            r"A recurrent network of threshold units, $H(z) = 1$ for $z \ge 0$ and $0$ otherwise, reads two binary "
+            r"numbers one bit per step, least significant bit first, and has three hidden units and one output:"
+            r"\begin{align*}" + rows + r" \\ y_t &= H\big(h_{t,1} - h_{t,2} + h_{t,3} - \tfrac12\big)\end{align*}"
+            + rf"with $h_0 = (0, 0, 0)$. It reads $a = {p['a']}$ and $b = {p['b']}$ as the bits $a_t = ({bits(p['a'])})$ "
+            rf"and $b_t = ({bits(p['b'])})$ for $t = 1, \dots, {T}$ (each padded with a zero step for the last carry).")
+        parts = (Part(r"Compute the hidden states $h_t = (h_{t,1}, h_{t,2}, h_{t,3})$ for every step.", ("h",), 2),
+                 Part(r"Compute the outputs $y_t$.", ("y",), 1),
+                 Part(r"Give the bits of $a + b$, least significant first, and check them against $y$.",
+                      ("sum_bits",), 1))
+        solution = (r"The hidden units count the ones among $a_t$, $b_t$ and the carry $h_{t-1,2}$: $h_{t,1}$ is "
+                    r"1 for at least one, $h_{t,2}$ (the next carry) for at least two, $h_{t,3}$ for three; $y_t$ is "
+                    r"their count's parity. Step by step:" + display("h", answers["h"].exact)
+                    + display("y", answers["y"].exact)
+                    + rf"and $a + b = {p['a'] + p['b']}$ has the bits ${answers['sum_bits'].latex}$, the same.")
+        return Rendered(statement, parts, solution)

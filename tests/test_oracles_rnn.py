@@ -151,3 +151,22 @@ def test_lif_neuron_matches_a_torch_neuron_with_a_surrogate_autograd_function():
             assert_close(answers["dz_dbeta"].exact, beta.grad, what + " dz_dbeta")
             assert_close(answers["dz_dthreshold"].exact, threshold.grad, what + " dz_dthreshold")
     assert trainable > 20
+
+
+def test_binary_addition_matches_integer_addition_and_a_numpy_run_of_the_network():
+    import numpy as np
+
+    w_in, w_rec = np.ones((3, 2)), np.array([[0, 1, 0]] * 3)
+    theta, w_out = np.array([0.5, 1.5, 2.5]), np.array([1, -1, 1])
+    for seed, answers, p in sampled("rnn.binary_addition"):
+        T = p["bits"] + 1
+        h, hs, ys = np.zeros(3), [], []
+        for t in range(T):
+            x = np.array([(p["a"] >> t) & 1, (p["b"] >> t) & 1])
+            h = (w_in @ x + w_rec @ h - theta >= 0).astype(int)
+            hs.append(tuple(h))
+            ys.append(int(w_out @ h - 0.5 >= 0))
+        total = p["a"] + p["b"]
+        assert answers["h"].exact == tuple(hs), seed
+        assert answers["y"].exact == tuple(ys) == tuple((total >> t) & 1 for t in range(T)), seed
+        assert answers["sum_bits"].exact == tuple(ys), seed
