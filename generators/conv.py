@@ -532,3 +532,48 @@ class Conv1dMultichannel(Generator):
 
 def latex_vector(values) -> str:
     return "(" + ",\\ ".join(sympy.latex(v) for v in values) + ")"
+
+
+class AsFullyConnected(Generator):
+    id = "conv.as_fc"
+    title = "A 1-D convolution written as a fully connected layer"
+    labels = {"matrix": "M"}
+    topics = ("cnn",)
+    params = {"n": Int(1, 32), "w": Vector(Num(-100, 100), 1, 8), "stride": Int(1, 4)}
+    max_abs = 100
+
+    def sample(self, d):
+        k, stride = d.form_int("kernel", 3, 4), d.form_int("stride", 1, 2)
+        outputs = d.form_int("outputs", 3, 4)
+        return {"n": (outputs - 1) * stride + k, "w": d.value("w", lambda: d.integers(k, -9, 9, exclude=(0,))),
+                "stride": stride}
+
+    def check(self, p):
+        if len(p["w"]) > p["n"]:
+            raise IllPosed("w", f"the filter has {len(p['w'])} weights, more than the {p['n']} inputs")
+
+    def solve(self, p):
+        k, s, n = len(p["w"]), p["stride"], p["n"]
+        rows = out_size(n, k, s)
+        return {"matrix": tuple(tuple(p["w"][c - r * s] if 0 <= c - r * s < k else ZERO for c in range(n))
+                                for r in range(rows))}
+
+    def render(self, p, answers):
+        k, s, n = len(p["w"]), p["stride"], p["n"]
+        rows = out_size(n, k, s)
+        names = ", ".join(f"w_{u}" for u in range(1, k + 1))
+        statement = (
+            rf"A 1-D convolution (cross-correlation, as \texttt{{F.conv1d}}) with stride {s}, no padding, no bias "
+            rf"and the filter $({names}) = {latex_vector(p['w'])}$ maps an input $x$ of length {n} to "
+            rf"{rows} outputs, $y_t = \sum_u w_u\, x_{{(t-1) \cdot {s} + u}}$. The same map is a fully connected "
+            rf"layer $y = M x$ without bias whose {rows}\(\times\){n} matrix $M$ shares the filter's weights.")
+        parts = (Part(rf"Write $M$, with the values of the weights (0 where an output does not see an input).",
+                      ("matrix",), 2),
+                 )
+        pattern = r" \\ ".join(" & ".join(f"w_{c - r * s + 1}" if 0 <= c - r * s < k else "0" for c in range(n))
+                                for r in range(rows))
+        solution = (rf"Row $t$ holds the filter starting at column $(t-1) \cdot {s} + 1$: each row is the row above "
+                    rf"shifted {s} to the right, the same weights in every row (shared weights), zeros elsewhere:"
+                    rf"\[ M = \begin{{bmatrix}}{pattern}\end{{bmatrix}}, \]with the weights' values"
+                    + display("M", answers["matrix"].exact))
+        return Rendered(statement, parts, solution)

@@ -183,3 +183,16 @@ def test_conv1d_multichannel_matches_f_conv1d_and_autograd():
         assert_close(answers["output"].exact, y, f"seed {seed} output")
         assert_close(answers["dL_dW"].exact, w.grad, f"seed {seed} dL_dW")
         assert_close(answers["dL_dx"].exact, x.grad, f"seed {seed} dL_dx")
+
+
+def test_conv_as_fc_is_f_conv1d_applied_to_every_unit_input():
+    """Column c of M is the convolution of the c-th unit vector; and M x is the convolution of x."""
+    generator = torch.Generator().manual_seed(0)
+    for seed, answers, p in sampled("conv.as_fc"):
+        w = tensor([[p["w"]]])
+        basis = torch.eye(p["n"], dtype=torch.float64).unsqueeze(1)
+        columns = F.conv1d(basis, w, stride=p["stride"])[:, 0, :]  # (inputs, outputs)
+        assert_close(answers["matrix"].exact, columns.T, f"seed {seed} matrix")
+        x = torch.randn(p["n"], dtype=torch.float64, generator=generator)
+        assert torch.allclose(tensor(answers["matrix"].exact) @ x,
+                              F.conv1d(x.view(1, 1, -1), w, stride=p["stride"]).flatten()), seed
