@@ -8,7 +8,9 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.params import Bool, Choice, Int
+from qbank.exact import decimal_latex, divide, exp
+from qbank.params import Bool, Choice, Int, Matrix, Num
+from qbank.tex import display
 
 I = sympy.Integer
 GIB = 2**30
@@ -235,3 +237,74 @@ class PatchEmbedding(Generator):
                     f"Projection ${C}\\cdot{P}^2\\cdot{E} + {E}$, class token{cls_part or ' none'}, positions "
                     f"${answers['tokens'].latex}\\cdot{E}$: ${answers['params'].latex}$ in total.")
         return Rendered(statement, parts, solution)
+
+
+class ScaledDotProduct(Generator):
+    id = "attn.scaled_dot_product"
+    title = "Scaled dot-product attention by hand"
+    labels = {"scores": "S", "weights": "A", "output": "O"}
+    topics = ("attention",)
+    params = {"Q": Matrix(Num(-10, 10), max_rows=4, max_cols=16), "K": Matrix(Num(-10, 10), max_rows=4, max_cols=16),
+              "V": Matrix(Num(-10, 10), max_rows=4, max_cols=4), "mask": Bool(default=False)}
+    calculator = True  # the softmax's exponentials, to 4 decimals
+    max_abs = 100
+    max_denominator = 4
+
+    def sample(self, d):
+        n, dim, dv = d.form_int("tokens", 2, 3), d.form_choice("dim", (1, 4)), d.form_int("value_dim", 1, 2)
+        return {"Q": d.value("Q", lambda: d.integers((n, dim), -2, 2)), "K": d.value("K", lambda: d.integers((n, dim), -2, 2)),
+                "V": d.value("V", lambda: d.integers((n, dv), -3, 3)), "mask": d.form("mask", lambda: d.chance(0.5))}
+
+    def check(self, p):
+        (n, dim), (m, k_dim), (v_rows, _) = (len(p["Q"]), len(p["Q"][0])), (len(p["K"]), len(p["K"][0])), \
+            (len(p["V"]), len(p["V"][0]))
+        if k_dim != dim:
+            raise IllPosed("K", f"keys need the queries' size {dim}, not {k_dim}")
+        if v_rows != m:
+            raise IllPosed("V", f"needs {m} rows, one value per key, not {v_rows}")
+        if sympy.sqrt(dim).is_Integer is False:
+            raise IllPosed("Q", f"the size {dim} has no whole square root; use 1, 4, 9 or 16")
+        if p["mask"] and n != m:
+            raise IllPosed("mask", "a causal mask needs as many queries as keys")
+
+    def degenerate(self, p, answers):
+        for i, row in enumerate(answers["scores"].exact):
+            seen = row[:i + 1] if p["mask"] else row
+            if len(seen) > 1 and len(set(seen)) == 1:
+                return f"query {i + 1} scores every key it sees the same: uniform weights"
+        return None
+
+    def solve(self, p):
+        scale = sympy.sqrt(len(p["Q"][0]))
+        scores = tuple(tuple(sum((a * b for a, b in zip(q, k)), I(0)) / scale for k in p["K"]) for q in p["Q"])
+        weights = []
+        for i, row in enumerate(scores):
+            seen = row[:i + 1] if p["mask"] else row
+            weights.append(tuple(softmax(seen)) + (I(0),) * (len(row) - len(seen)))
+        output = tuple(tuple(sum((w * v[j] for w, v in zip(row, p["V"])), I(0)) for j in range(len(p["V"][0])))
+                       for row in weights)
+        return {"scores": scores, "weights": tuple(weights), "output": output}
+
+    def render(self, p, answers):
+        dim = len(p["Q"][0])
+        mask = (r" A causal mask lets query $i$ attend only to keys $1, \dots, i$: the other scores are set to "
+                r"$-\infty$ before the softmax, so their weights are 0." if p["mask"] else " There is no mask.")
+        statement = (
+            r"Scaled dot-product attention (as \texttt{torch.nn.functional.scaled\_dot\_product\_attention}) computes "
+            rf"the scores $S = Q K^\top / \sqrt{{d}}$ with $d = {dim}$, the weights $A = \mathrm{{softmax}}(S)$ row "
+            r"by row, $A_{ij} = e^{S_{ij}} / \sum_l e^{S_{il}}$, and the output $O = A V$, for"
+            + display("Q", p["Q"]) + display("K", p["K"]) + display("V", p["V"]) + mask)
+        parts = (Part("Compute the scores $S$.", ("scores",), 1),
+                 Part("Compute the attention weights $A$.", ("weights",), 2),
+                 Part("Compute the output $O$.", ("output",), 2))
+        solution = (rf"Each score is a dot product divided by $\sqrt{{{dim}}}$:" + display("S", answers["scores"].exact)
+                    + r"Each row of $A$ is the softmax of its row of $S$" + (" over the keys it may see" if p["mask"] else "")
+                    + rf"; to 4 decimals \[ A \approx {decimal_latex(answers['weights'].exact)} \]"
+                    + rf"and $O = AV$ mixes the rows of $V$ with those weights: \[ O \approx "
+                      rf"{decimal_latex(answers['output'].exact)} \]")
+        return Rendered(statement, parts, solution)
+
+
+def softmax(scores):
+    """softmax_i = 1 / sum_j exp(s_j - s_i): the same values, in a form sympy builds quickly."""
+    return [divide(I(1), sympy.Add(*(exp(t - s) for t in scores))) for s in scores]

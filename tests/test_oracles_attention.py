@@ -93,3 +93,19 @@ def test_depthwise_separable_matches_grouped_conv2d_and_the_flop_counter():
         assert answers["separable_mults"].exact == separable_flops.get_total_flops() // 2, seed
         ratio = answers["ratio"].exact
         assert ratio.p * standard_flops.get_total_flops() == ratio.q * separable_flops.get_total_flops(), seed
+
+
+def test_scaled_dot_product_matches_torch_scaled_dot_product_attention():
+    from test_oracles import assert_close, tensor
+
+    for seed, answers, p in sampled("attn.scaled_dot_product"):
+        q, k, v = tensor(p["Q"]), tensor(p["K"]), tensor(p["V"])
+        output = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=p["mask"])
+        scores = q @ k.T / q.shape[1] ** 0.5
+        if p["mask"]:
+            scores_seen = scores.masked_fill(~torch.ones_like(scores, dtype=torch.bool).tril(), float("-inf"))
+        else:
+            scores_seen = scores
+        assert_close(answers["scores"].exact, scores, f"seed {seed} scores")
+        assert_close(answers["weights"].exact, torch.softmax(scores_seen, dim=1), f"seed {seed} weights")
+        assert_close(answers["output"].exact, output, f"seed {seed} output")
