@@ -7,9 +7,9 @@ import sympy
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.exact import latex, terminates
-from qbank.params import Bool, Choice, Int, Num, Vector
-from qbank.tex import keyed
+from qbank.exact import decimal_latex, latex, sigmoid, terminates, to_float
+from qbank.params import Bool, Choice, Int, Matrix, Num, Vector
+from qbank.tex import display, keyed
 
 I = sympy.Integer
 
@@ -208,4 +208,125 @@ class Dropout(Generator):
                     rf"probability $1 - p$ and then scaled by $1/(1 - p)$, so its mean is $x_i$: "
                     rf"$\mathbb{{E}}[y^{{train}}] = {answers['expected'].latex}$, the evaluation output (which is why "
                     "inverted dropout needs no rescaling at test time).")
+        return Rendered(statement, parts, solution)
+
+
+HALVES = tuple(sympy.Rational(v, 2) for v in (-4, -2, -1, 1, 2, 4))
+
+
+class Backprop(Generator):
+    id = "mlp.backprop"
+    title = "Backpropagation through a small MLP and one SGD step"
+    labels = {"hidden": "h_#", "output": r"\hat y", "loss": "L", "dL_dW1": r"\partial L/\partial W_1",
+              "dL_db1": r"\partial L/\partial b_{1,#}", "dL_dW2": r"\partial L/\partial W_2",
+              "dL_db2": r"\partial L/\partial b_2", "W1_new": r"W_1'", "b1_new": r"b_1'", "W2_new": r"W_2'",
+              "b2_new": r"b_2'"}
+    topics = ("mlp", "backprop")
+    params = {"x": Vector(Num(-10, 10), 2, 2), "y": Num(-10, 10), "W1": Matrix(Num(-10, 10), max_rows=3, max_cols=2),
+              "b1": Vector(Num(-10, 10), 1, 3), "W2": Matrix(Num(-10, 10), max_rows=1, max_cols=3),
+              "b2": Num(-10, 10), "hidden_activation": Choice("relu", "sigmoid"), "loss": Choice("mse", "bce"),
+              "lr": Num(0, 10)}
+    calculator = True  # sigmoid units and the cross-entropy's logarithms, to 4 decimals
+    max_abs = 1000
+    max_denominator = 400
+
+    def sample(self, d):
+        hidden = d.form_int("hidden", 2, 3)
+        loss = d.form_choice("loss", ("mse", "bce"))
+        return {"x": d.value("x", lambda: d.integers(2, -2, 2, exclude=(0,))),
+                "y": d.value("y", lambda: d.integer(0, 1) if loss == "bce" else d.integer(-3, 3)),
+                "W1": d.value("W1", lambda: tuple(tuple(d.pick(HALVES) for _ in range(2)) for _ in range(hidden))),
+                "b1": d.value("b1", lambda: d.integers(hidden, -1, 1)),
+                "W2": d.value("W2", lambda: (tuple(d.pick(HALVES) for _ in range(hidden)),)),
+                "b2": d.value("b2", lambda: d.integer(-1, 1)),
+                "hidden_activation": d.form_choice("hidden_activation", ("relu", "sigmoid")), "loss": loss,
+                "lr": d.form_choice("lr", (sympy.Rational(1, 10), sympy.Rational(1, 4), sympy.Rational(1, 2)))}
+
+    def check(self, p):
+        h = len(p["W1"])
+        if h not in (2, 3) or any(len(row) != 2 for row in p["W1"]):
+            raise IllPosed("W1", "must be 2x2 or 3x2 (hidden units by the 2 inputs)")
+        if len(p["b1"]) != h or len(p["W2"][0]) != h:
+            raise IllPosed("b1" if len(p["b1"]) != h else "W2", f"needs {h} entries, one per hidden unit")
+        if p["loss"] == "bce" and p["y"] not in (0, 1):
+            raise IllPosed("y", "binary cross-entropy needs a target of 0 or 1")
+        if not p["lr"] > 0:
+            raise IllPosed("lr", "the learning rate must be positive")
+        if p["hidden_activation"] == "relu" and any(z == 0 for z in self.pre_activations(p)):
+            raise IllPosed("W1", "a hidden pre-activation is exactly 0, where ReLU has no derivative; change a weight")
+
+    def degenerate(self, p, answers):
+        if p["hidden_activation"] == "relu" and all(z < 0 for z in self.pre_activations(p)):
+            return "every ReLU unit is dead: no gradient reaches W1"
+        if answers["loss"].exact == 0:
+            return "the loss is 0: nothing to learn"
+        if p["hidden_activation"] == "sigmoid" and any(abs(z) > 3 for z in self.pre_activations(p)):
+            return "a sigmoid unit saturates (|z| > 3): rounding swamps its gradient"
+        if p["loss"] == "bce" and abs(to_float(answers["output"].exact) - p["y"]) < sympy.Rational(1, 20):
+            return "the output is saturated near its target: rounding swamps the loss"
+        if p["loss"] == "bce" and abs(to_float(answers["output"].exact) - p["y"]) > sympy.Rational(19, 20):
+            return "the output is saturated against its target: its logarithm needs more places than are asked"
+        return None
+
+    @staticmethod
+    def pre_activations(p):
+        return tuple(sum((w * x for w, x in zip(row, p["x"])), sympy.Integer(0)) + b for row, b in zip(p["W1"], p["b1"]))
+
+    def solve(self, p):
+        z1 = self.pre_activations(p)
+        relu = p["hidden_activation"] == "relu"
+        h = tuple(max(z, sympy.Integer(0)) if relu else sigmoid(z) for z in z1)
+        z2 = sum((w * v for w, v in zip(p["W2"][0], h)), sympy.Integer(0)) + p["b2"]
+        y = p["y"]
+        if p["loss"] == "mse":
+            out, loss, dz2 = z2, (z2 - y) ** 2, 2 * (z2 - y)
+        else:
+            out = sigmoid(z2)
+            loss = -(y * sympy.log(out) + (1 - y) * sympy.log(1 - out))
+            dz2 = out - y
+        dW2 = (tuple(dz2 * v for v in h),)
+        dh = tuple(w * dz2 for w in p["W2"][0])
+        dz1 = tuple(g * ((1 if z > 0 else 0) if relu else v * (1 - v)) for g, z, v in zip(dh, z1, h))
+        dW1 = tuple(tuple(g * x for x in p["x"]) for g in dz1)
+        lr = p["lr"]
+        step = lambda old, grad: tuple(tuple(a - lr * g for a, g in zip(r1, r2)) for r1, r2 in zip(old, grad))  # noqa: E731
+        return {"hidden": h, "output": out, "loss": loss, "dL_dW1": dW1, "dL_db1": dz1, "dL_dW2": dW2, "dL_db2": dz2,
+                "W1_new": step(p["W1"], dW1), "b1_new": tuple(b - lr * g for b, g in zip(p["b1"], dz1)),
+                "W2_new": step(p["W2"], dW2), "b2_new": p["b2"] - lr * dz2}
+
+    def render(self, p, answers):
+        relu = p["hidden_activation"] == "relu"
+        act = r"\mathrm{ReLU}(z) = \max(0, z)" if relu else r"\sigma(z) = 1/(1 + e^{-z})"
+        loss = (r"a linear output $\hat y = W_2 h + b_2$ and the squared error $L = (\hat y - y)^2$ (as "
+                r"\texttt{nn.MSELoss} on one example)" if p["loss"] == "mse" else
+                r"a sigmoid output $\hat y = \sigma(W_2 h + b_2)$ and the binary cross-entropy $L = -(y \ln \hat y + "
+                r"(1 - y) \ln(1 - \hat y))$ (as \texttt{nn.BCELoss}, natural logarithm)")
+        statement = (
+            rf"A network with 2 inputs, {len(p['W1'])} hidden units $h = g(W_1 x + b_1)$ with $g(z) = {act.split(' = ', 1)[1]}$"
+            + rf" (${act.split(' = ')[0]}$) and one output has " + loss + ". Its parameters are"
+            + display("W_1", p["W1"]) + display("b_1", p["b1"]) + display("W_2", p["W2"])
+            + rf"and $b_2 = {sympy.latex(p['b2'])}$. One training example: $x = {latex(p['x'])}$, $y = {sympy.latex(p['y'])}$; "
+            rf"plain gradient descent (\texttt{{torch.optim.SGD}}) with learning rate $\eta = {sympy.latex(p['lr'])}$.")
+        parts = (Part(r"Forward pass: compute $h$, $\hat y$ and $L$.", ("hidden", "output", "loss"), 2),
+                 Part(r"Compute $\partial L/\partial W_2$ and $\partial L/\partial b_2$.", ("dL_dW2", "dL_db2"), 2),
+                 Part(r"Compute $\partial L/\partial W_1$ and $\partial L/\partial b_1$.", ("dL_dW1", "dL_db1"), 2),
+                 Part(r"Give every parameter after one SGD step, $\theta' = \theta - \eta\, \partial L/\partial \theta$.",
+                      ("W1_new", "b1_new", "W2_new", "b2_new"), 2))
+        local = r"[z_1 > 0]" if relu else r"h (1 - h)"
+        output_grad = r"2(\hat y - y)" if p["loss"] == "mse" else r"\hat y - y"
+        # as each part asks: decimals where one of its answers is not exact within 4 places, else exact
+        decimals = {name: any(answers[n].tolerance for n in part.answers) for part in parts for name in part.answers}
+        shown = {name: ((r"\approx " if a.tolerance else "= ") + decimal_latex(a.exact)) if decimals[name]
+                 else f"= {a.latex}" for name, a in answers.items()}
+        solution = (
+            rf"Forward: $z_1 = W_1 x + b_1 = {latex(self.pre_activations(p))}$, $h {shown['hidden']}$, "
+            rf"$\hat y {shown['output']}$, $L {shown['loss']}$. Backward: $\partial L/\partial z_2 = {output_grad} "
+            rf"{shown['dL_db2']}$" + ("" if p["loss"] == "mse" else " (the sigmoid's derivative cancels against the "
+                                                                    "cross-entropy's)")
+            + rf"; $\partial L/\partial W_2 = \partial L/\partial z_2\, h^\top {shown['dL_dW2']}$ and "
+            rf"$\partial L/\partial b_2 = \partial L/\partial z_2$. Then $\partial L/\partial z_1 = W_2^\top "
+            rf"\partial L/\partial z_2 \odot {local}$, so $\partial L/\partial b_1 = \partial L/\partial z_1 "
+            rf"{shown['dL_db1']}$ and $\partial L/\partial W_1 = \partial L/\partial z_1\, x^\top {shown['dL_dW1']}$. "
+            rf"Each parameter moves against its gradient, times $\eta = {sympy.latex(p['lr'])}$: $W_1' {shown['W1_new']}$, "
+            rf"$b_1' {shown['b1_new']}$, $W_2' {shown['W2_new']}$, $b_2' {shown['b2_new']}$.")
         return Rendered(statement, parts, solution)

@@ -257,3 +257,33 @@ def test_dropout_is_what_f_dropout_does_in_training_on_average_and_in_evaluation
             spread = 4 * draws.std(dim=0) / 20_000 ** 0.5
             assert torch.all((draws.mean(dim=0) - tensor(answers["expected"].exact)).abs() <= spread + 1e-12), seed
             assert_close(answers["eval_output"].exact, F.dropout(x, drop, training=False), f"seed {seed} eval")
+
+
+def test_mlp_backprop_matches_autograd_and_torch_sgd():
+    for seed, answers, p in sampled("mlp.backprop"):
+        w1, b1, w2 = tensor(p["W1"]), tensor(p["b1"]), tensor(p["W2"])
+        b2 = tensor([p["b2"]])
+        params = [torch.nn.Parameter(t) for t in (w1, b1, w2, b2)]
+        layer1, layer2 = params[:2], params[2:]
+        z1 = layer1[0] @ tensor(p["x"]) + layer1[1]
+        h = torch.relu(z1) if p["hidden_activation"] == "relu" else torch.sigmoid(z1)
+        z2 = layer2[0] @ h + layer2[1]
+        target = tensor([p["y"]])
+        if p["loss"] == "mse":
+            out, loss = z2, nn.MSELoss()(z2, target)
+        else:
+            out = torch.sigmoid(z2)
+            loss = nn.BCELoss()(out, target)
+        loss.backward()
+        grads = [t.grad.clone() for t in params]
+        optimizer = torch.optim.SGD(params, lr=float(p["lr"]))
+        optimizer.step()
+        assert_close(answers["hidden"].exact, h, f"seed {seed} hidden")
+        assert_close(answers["output"].exact, out[0], f"seed {seed} output")
+        assert_close(answers["loss"].exact, loss, f"seed {seed} loss")
+        for name, grad in zip(("dL_dW1", "dL_db1", "dL_dW2"), grads):
+            assert_close(answers[name].exact, grad, f"seed {seed} {name}")
+        assert_close(answers["dL_db2"].exact, grads[3][0], f"seed {seed} dL_db2")
+        for name, new in zip(("W1_new", "b1_new", "W2_new"), params):
+            assert_close(answers[name].exact, new, f"seed {seed} {name}")
+        assert_close(answers["b2_new"].exact, params[3][0], f"seed {seed} b2_new")
