@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from generators.lstm import gate
 from qbank.errors import IllPosed
 from qbank.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh
 from qbank.figures import unrolled
@@ -345,4 +346,61 @@ class BinaryAddition(Generator):
                     r"their count's parity. Step by step:" + display("h", answers["h"].exact)
                     + display("y", answers["y"].exact)
                     + rf"and $a + b = {p['a'] + p['b']}$ has the bits ${answers['sum_bits'].latex}$, the same.")
+        return Rendered(statement, parts, solution)
+
+
+class Gated(Generator):
+    id = "rnn.gated"
+    title = "A gated recurrent unit with one scalar gate: forward and dL/dW_x"
+    labels = {"c": "c_#", "h": "h_#", "dL_dWx": r"\partial L/\partial W_x"}
+    topics = ("rnn", "backprop")
+    params = {"W_c": Num(-10, 10), "W_h": Num(-10, 10), "W_x": Num(-10, 10), "x": Vector(Num(-10, 10), 1, 4),
+              "upstream": Num(-10, 10)}
+    calculator = True  # sigmoids, to 4 decimals
+    max_abs = 100
+    max_denominator = 100
+
+    def sample(self, d):
+        halves = tuple(sympy.Rational(v, 2) for v in (-3, -2, -1, 1, 2, 3))
+        return {"W_c": d.value("W_c", lambda: d.pick(halves)), "W_h": d.value("W_h", lambda: d.pick(halves)),
+                "W_x": d.value("W_x", lambda: d.pick(halves)),
+                # two steps (pins may give up to 4): a third nests the exact forms five times deeper
+                "x": d.value("x", lambda: d.integers(2, -2, 2, exclude=(0,))),
+                "upstream": d.value("upstream", lambda: d.pick((-2, -1, 1, 2)))}
+
+    def check(self, p):
+        if p["W_x"] == 0:
+            raise IllPosed("W_x", "with W_x = 0 every state is 0; give it a non-zero value")
+        if p["upstream"] == 0:
+            raise IllPosed("upstream", "a zero gradient makes every derivative 0; give a non-zero value")
+
+    def solve(self, p):
+        """Forward with the derivative of each state with respect to W_x carried along (exact)."""
+        h, dh, cs, hs = ZERO, ZERO, [], []
+        for x in p["x"]:
+            c = gate(p["W_c"] * x + p["W_h"] * h)
+            dc = c * (1 - c) * p["W_h"] * dh
+            h, dh = c * h + (1 - c) * p["W_x"] * x, dc * h + c * dh - dc * p["W_x"] * x + (1 - c) * x
+            cs.append(c)
+            hs.append(h)
+        return {"c": tuple(cs), "h": tuple(hs), "dL_dWx": p["upstream"] * dh}
+
+    def render(self, p, answers):
+        T = len(p["x"])
+        xs = ",\\ ".join(rf"x_{t} = {sympy.latex(x)}" for t, x in enumerate(p["x"], 1))
+        statement = (
+            r"A recurrent unit with one scalar gate computes, from $h_0 = 0$,"
+            r"\begin{align*} c_t &= \sigma(W_c x_t + W_h h_{t-1}) \\ h_t &= c_t\, h_{t-1} + (1 - c_t)\, W_x x_t "
+            r"\end{align*}" + rf"with $\sigma$ the logistic sigmoid, $W_c = {sympy.latex(p['W_c'])}$, "
+            rf"$W_h = {sympy.latex(p['W_h'])}$, $W_x = {sympy.latex(p['W_x'])}$ and inputs ${xs}$. The loss's gradient "
+            rf"with respect to the last state is $\partial L/\partial h_{T} = {sympy.latex(p['upstream'])}$.")
+        parts = (Part(rf"Compute the gates $c_t$ and states $h_t$ for $t = 1, \dots, {T}$.", ("c", "h"), 2),
+                 Part(r"Compute $\partial L/\partial W_x$, the total derivative through time (the gates depend on "
+                      r"$W_x$ through $h_{t-1}$).", ("dL_dWx",), 2))
+        solution = (r"Forward, step by step: $c " + step_value(answers["c"].exact) + r"$ and $h "
+                    + step_value(answers["h"].exact) + r"$. Backward: $\frac{\partial h_t}{\partial W_x} = "
+                    r"\frac{\partial c_t}{\partial W_x}(h_{t-1} - W_x x_t) + c_t \frac{\partial h_{t-1}}{\partial W_x} "
+                    r"+ (1 - c_t) x_t$ with $\frac{\partial c_t}{\partial W_x} = c_t (1 - c_t) W_h "
+                    r"\frac{\partial h_{t-1}}{\partial W_x}$, from $\partial h_0/\partial W_x = 0$; times "
+                    rf"$\partial L/\partial h_{T}$: $\partial L/\partial W_x " + as_asked(answers["dL_dWx"]) + "$.")
         return Rendered(statement, parts, solution)

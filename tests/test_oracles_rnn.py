@@ -170,3 +170,18 @@ def test_binary_addition_matches_integer_addition_and_a_numpy_run_of_the_network
         assert answers["h"].exact == tuple(hs), seed
         assert answers["y"].exact == tuple(ys) == tuple((total >> t) & 1 for t in range(T)), seed
         assert answers["sum_bits"].exact == tuple(ys), seed
+
+
+def test_gated_unit_matches_autograd():
+    for seed, answers, p in sampled("rnn.gated"):
+        w_c, w_h, w_x = tensor(p["W_c"]), tensor(p["W_h"]), tensor(p["W_x"], grad=True)
+        h, cs, hs = torch.zeros((), dtype=torch.float64), [], []
+        for x in p["x"]:
+            c = torch.sigmoid(w_c * float(x) + w_h * h)
+            h = c * h + (1 - c) * w_x * float(x)
+            cs.append(c)
+            hs.append(h)
+        (float(p["upstream"]) * h).backward()
+        assert_close(answers["c"].exact, torch.stack(cs), f"seed {seed} c")
+        assert_close(answers["h"].exact, torch.stack(hs), f"seed {seed} h")
+        assert_close(answers["dL_dWx"].exact, w_x.grad, f"seed {seed} dL_dWx")
