@@ -9,7 +9,7 @@ from qbank.exact import decimal, tanh
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Int, Num, Table, Vector
-from qbank.tex import keyed
+from qbank.tex import keyed, step_value
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
@@ -71,6 +71,7 @@ class Gates(Generator):
 
 
 GATE_KEYS = ("i", "f", "o", "g")
+ZERO = sympy.Integer(0)
 
 
 def gate(z):
@@ -157,4 +158,88 @@ class Forward(Generator):
                     + "\n\n".join(self._step_lines(p)) + "\n\n" + "Over the steps: "
                     + ", ".join(rf"${k} {keyed(answers[k])}$" for k in ("i", "f", "o", "g", "c", "h"))
                     + ".")
+        return Rendered(statement, parts, solution)
+
+
+class BpttStep(Generator):
+    id = "lstm.bptt_step"
+    title = "Backpropagation through a scalar LSTM without biases"
+    labels = {"h": "h_#", "c": "c_#", "dL_dh": r"\partial L/\partial h_#", "dL_dc": r"\partial L/\partial c_#",
+              "dL_di": r"\partial L/\partial i_#", "dL_df": r"\partial L/\partial f_#",
+              "dL_do": r"\partial L/\partial o_#", "dL_dg": r"\partial L/\partial g_#"}
+    topics = ("rnn", "lstm", "backprop")
+    params = {"x": Vector(Num(-10, 10), 1, 2), "h0": Num(-10, 10), "c0": Num(-10, 10),
+              "weights": Table({k: Vector(Num(-10, 10), 2, 2) for k in GATE_KEYS}), "upstream": Num(-10, 10)}
+    calculator = True  # sigmoid and tanh, to 4 decimals
+    max_abs = 100
+    max_denominator = 100
+
+    def sample(self, d):
+        half = (-1, sympy.Rational(-1, 2), sympy.Rational(1, 2), 1)
+        # one step when drawn (pins may give two): a second nests the exact derivatives past a page
+        return {"x": d.value("x", lambda: (d.pick((-1, 1, 2)),)),
+                "h0": d.value("h0", lambda: d.pick((0, sympy.Rational(1, 2)))),
+                "c0": d.value("c0", lambda: d.pick((0, 1, sympy.Rational(-1, 2)))),
+                "weights": d.value("weights", lambda: {k: tuple(d.pick(half) for _ in range(2)) for k in GATE_KEYS}),
+                "upstream": d.value("upstream", lambda: d.pick((-1, 1, 2)))}
+
+    def check(self, p):
+        if p["upstream"] == 0:
+            raise IllPosed("upstream", "a zero gradient makes every derivative 0; give a non-zero value")
+
+    def forward(self, p):
+        h, c, steps = p["h0"], p["c0"], []
+        for x in p["x"]:
+            w = p["weights"]
+            z = {k: w[k][0] * x + w[k][1] * h for k in GATE_KEYS}
+            gates = {k: gate(z[k]) for k in "ifo"} | {"g": tanh(z["g"])}
+            c_prev, c = c, gates["f"] * c + gates["i"] * gates["g"]
+            h = gates["o"] * tanh(c)
+            steps.append(gates | {"c": c, "c_prev": c_prev, "h": h, "tanh_c": tanh(c)})
+        return steps
+
+    def solve(self, p):
+        steps = self.forward(p)
+        w = p["weights"]
+        grads = [None] * len(steps)
+        dh, dc_next, f_next = sympy.Integer(p["upstream"]), ZERO, ZERO
+        for t in reversed(range(len(steps))):
+            s = steps[t]
+            dc = dh * s["o"] * (1 - s["tanh_c"] ** 2) + dc_next * f_next
+            grad = {"h": dh, "c": dc, "o": dh * s["tanh_c"], "i": dc * s["g"], "f": dc * s["c_prev"], "g": dc * s["i"]}
+            grads[t] = grad
+            # to the step before: through every gate's pre-activation, whose weight on h is w[k][1]
+            dz = {k: grad[k] * s[k] * (1 - s[k]) for k in "ifo"} | {"g": grad["g"] * (1 - s["g"] ** 2)}
+            dh, dc_next, f_next = sum((dz[k] * w[k][1] for k in GATE_KEYS), ZERO), dc, s["f"]
+        return {"h": tuple(s["h"] for s in steps), "c": tuple(s["c"] for s in steps)} | {
+            f"dL_d{k}": tuple(g[k] for g in grads) for k in ("h", "c", "i", "f", "o", "g")}
+
+    def render(self, p, answers):
+        T, w = len(p["x"]), p["weights"]
+        x_t, h_prev = sympy.Symbol("x_t"), sympy.Symbol("h_{t-1}")
+        rows = r" \\ ".join(rf"{k}_t &= {fn}({sympy.latex(w[k][0] * x_t + w[k][1] * h_prev, order='lex')})"
+                            for k, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("o", r"\sigma"), ("g", r"\tanh")))
+        xs = ",\\ ".join(rf"x_{t} = {sympy.latex(x)}" for t, x in enumerate(p["x"], 1))
+        steps = "$t = 1$" if T == 1 else "$t = 1, 2$"
+        statement = (
+            r"A scalar LSTM cell without biases ($\sigma$ the logistic sigmoid) computes" r"\begin{align*}" + rows
+            + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
+            + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$. The loss "
+            rf"depends on the last state only, with $\partial L/\partial h_{T} = {sympy.latex(p['upstream'])}$. "
+            r"Derivatives are total (through every later step) and with respect to the gates' outputs "
+            r"$i_t, f_t, o_t, g_t$.")
+        parts = (Part(rf"Compute $c_t$ and $h_t$ for {steps}.", ("c", "h"), 2),
+                 Part(rf"Compute $\partial L/\partial h_t$ and $\partial L/\partial c_t$ for {steps}.",
+                      ("dL_dh", "dL_dc"), 2),
+                 Part(rf"Compute $\partial L/\partial i_t$, $\partial L/\partial f_t$, $\partial L/\partial o_t$ and "
+                      rf"$\partial L/\partial g_t$ for {steps}.", ("dL_di", "dL_df", "dL_do", "dL_dg"), 2))
+        solution = (
+            r"Forward: $c " + step_value(answers["c"].exact) + r"$, $h " + step_value(answers["h"].exact) + "$. "
+            r"Backward from the last step: $\partial L/\partial o_t = \partial L/\partial h_t \tanh c_t$, "
+            r"$\partial L/\partial c_t = \partial L/\partial h_t\, o_t (1 - \tanh^2 c_t) + \partial L/\partial c_{t+1} f_{t+1}$, "
+            r"$\partial L/\partial i_t = \partial L/\partial c_t\, g_t$, $\partial L/\partial f_t = \partial L/\partial c_t\, "
+            r"c_{t-1}$, $\partial L/\partial g_t = \partial L/\partial c_t\, i_t$; $\partial L/\partial h_{t-1}$ collects "
+            r"each gate's $\partial L/\partial z$ times its weight on $h_{t-1}$. "
+            + ", ".join(rf"$\partial L/\partial {k} " + step_value(answers[f"dL_d{k}"].exact) + "$"
+                        for k in ("h", "c", "i", "f", "o", "g")) + ".")
         return Rendered(statement, parts, solution)

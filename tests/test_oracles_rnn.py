@@ -185,3 +185,23 @@ def test_gated_unit_matches_autograd():
         assert_close(answers["c"].exact, torch.stack(cs), f"seed {seed} c")
         assert_close(answers["h"].exact, torch.stack(hs), f"seed {seed} h")
         assert_close(answers["dL_dWx"].exact, w_x.grad, f"seed {seed} dL_dWx")
+
+
+def test_lstm_bptt_step_matches_autograd_on_every_intermediate():
+    for seed, answers, p in sampled("lstm.bptt_step"):
+        w = {k: [float(v) for v in p["weights"][k]] for k in ("i", "f", "o", "g")}
+        h, c = tensor(p["h0"], grad=True), tensor(p["c0"], grad=True)  # so every intermediate keeps a gradient
+        kept = []
+        for x in p["x"]:
+            z = {k: w[k][0] * float(x) + w[k][1] * h for k in w}
+            gates = {k: torch.sigmoid(z[k]) for k in "ifo"} | {"g": torch.tanh(z["g"])}
+            c = gates["f"] * c + gates["i"] * gates["g"]
+            h = gates["o"] * torch.tanh(c)
+            for t in (*gates.values(), c, h):
+                t.retain_grad()
+            kept.append(gates | {"c": c, "h": h})
+        (float(p["upstream"]) * h).backward()
+        assert_close(answers["c"].exact, torch.stack([s["c"] for s in kept]), f"seed {seed} c")
+        assert_close(answers["h"].exact, torch.stack([s["h"] for s in kept]), f"seed {seed} h")
+        for k in ("h", "c", "i", "f", "o", "g"):
+            assert_close(answers[f"dL_d{k}"].exact, torch.stack([s[k].grad for s in kept]), f"seed {seed} dL_d{k}")
