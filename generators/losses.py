@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.errors import IllPosed
-from qbank.exact import decimal_latex, sigmoid
+from qbank.exact import decimal_latex, log, sigmoid
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
 from qbank.params import Choice, Int, Num, Vector
@@ -36,7 +36,7 @@ class SoftmaxCrossEntropy(Generator):
         exps = [sympy.exp(z) for z in p["logits"]]
         probs = tuple(e / sum(exps) for e in exps)
         k = p["target"] - 1
-        return {"probs": probs, "loss": -sympy.log(probs[k]), "uniform_loss": sympy.log(len(probs)),
+        return {"probs": probs, "loss": -log(probs[k]), "uniform_loss": sympy.log(len(probs)),
                 "grad": tuple(q - (1 if i == k else 0) for i, q in enumerate(probs))}
 
     def render(self, p, answers):
@@ -79,7 +79,7 @@ class BinaryCrossEntropy(Generator):
 
     def solve(self, p):
         a = sigmoid(p["z"])
-        return {"a": a, "loss": -sympy.log(a if p["y"] == 1 else 1 - a), "dL_dz": a - p["y"]}
+        return {"a": a, "loss": -log(a if p["y"] == 1 else 1 - a), "dL_dz": a - p["y"]}
 
     def render(self, p, answers):
         statement = (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy
 
 from qbank.errors import IllPosed
 from qbank.generator import Generator
 from qbank.model import Part, Rendered
-from qbank.exact import decimal_latex, latex, sigmoid, terminates, to_float
+from qbank.exact import decimal_latex, exp, latex, log, sigmoid, terminates, to_float
 from qbank.params import Bool, Choice, Int, Matrix, Num, Vector
 from qbank.tex import display, keyed
 
@@ -229,18 +231,44 @@ class Backprop(Generator):
     calculator = True  # sigmoid units and the cross-entropy's logarithms, to 4 decimals
     max_abs = 1000
     max_denominator = 400
+    version = 2  # weights redrawn in sample() until the units work
 
     def sample(self, d):
+        # Weights are redrawn here, on floats, until the units work as the degeneracy rules ask: a
+        # solve costs milliseconds on nested sigmoids, so a draw rejected after it is expensive.
         hidden = d.form_int("hidden", 2, 3)
         loss = d.form_choice("loss", ("mse", "bce"))
-        return {"x": d.value("x", lambda: d.integers(2, -2, 2, exclude=(0,))),
-                "y": d.value("y", lambda: d.integer(0, 1) if loss == "bce" else d.integer(-3, 3)),
-                "W1": d.value("W1", lambda: tuple(tuple(d.pick(HALVES) for _ in range(2)) for _ in range(hidden))),
-                "b1": d.value("b1", lambda: d.integers(hidden, -1, 1)),
-                "W2": d.value("W2", lambda: (tuple(d.pick(HALVES) for _ in range(hidden)),)),
-                "b2": d.value("b2", lambda: d.integer(-1, 1)),
-                "hidden_activation": d.form_choice("hidden_activation", ("relu", "sigmoid")), "loss": loss,
+        activation = d.form_choice("hidden_activation", ("relu", "sigmoid"))
+        x = d.value("x", lambda: d.integers(2, -2, 2, exclude=(0,)))
+        b1 = d.value("b1", lambda: d.integers(hidden, -1, 1))
+        W1 = d.value("W1", lambda: self._hidden_weights(d, x, b1, hidden, activation))
+        h = [max(z, 0.0) if activation == "relu" else 1 / (1 + math.exp(-z)) for z in self._floats(x, W1, b1)]
+        W2, b2 = d.value("W2", lambda: None), d.value("b2", lambda: None)
+        for _ in range(100):  # a sigmoid output away from 0 and 1: its cross-entropy is not swamped by rounding
+            W2_drawn = W2 or (tuple(d.pick(HALVES) for _ in range(hidden)),)
+            b2_drawn = d.integer(-1, 1) if b2 is None else b2
+            z2 = sum(float(w) * v for w, v in zip(W2_drawn[0], h)) + float(b2_drawn)
+            if loss == "mse" or (W2 and b2 is not None) or 0.05 <= 1 / (1 + math.exp(-z2)) <= 0.95:
+                break
+        return {"x": x, "y": d.value("y", lambda: d.integer(0, 1) if loss == "bce" else d.integer(-3, 3)),
+                "W1": W1, "b1": b1, "W2": W2_drawn, "b2": b2_drawn, "hidden_activation": activation, "loss": loss,
                 "lr": d.form_choice("lr", (sympy.Rational(1, 10), sympy.Rational(1, 4), sympy.Rational(1, 2)))}
+
+    @staticmethod
+    def _floats(x, W1, b1):
+        """Hidden pre-activations as floats (b1 may be a pin of another length: check() says so)."""
+        return [sum(float(w) * float(v) for w, v in zip(row, x)) + (float(b1[i]) if i < len(b1) else 0.0)
+                for i, row in enumerate(W1)]
+
+    def _hidden_weights(self, d, x, b1, hidden, activation):
+        """W1 with every sigmoid unit out of saturation (|z| <= 3), every ReLU unit off its kink and
+        one alive at least."""
+        for _ in range(100):
+            W1 = tuple(tuple(d.pick(HALVES) for _ in range(2)) for _ in range(hidden))
+            z = self._floats(x, W1, b1)
+            if (all(abs(v) <= 3 for v in z) if activation == "sigmoid" else all(z) and max(z) > 0):
+                break
+        return W1
 
     def check(self, p):
         h = len(p["W1"])
@@ -280,13 +308,15 @@ class Backprop(Generator):
         y = p["y"]
         if p["loss"] == "mse":
             out, loss, dz2 = z2, (z2 - y) ** 2, 2 * (z2 - y)
-        else:
+        else:  # the compact forms of the same values: 1 - sigmoid(z) = sigmoid(-z), so the loss is a softplus
             out = sigmoid(z2)
-            loss = -(y * sympy.log(out) + (1 - y) * sympy.log(1 - out))
-            dz2 = out - y
+            away = z2 if y == 0 else -z2  # the loss pushes z2 this way
+            loss = log(1 + exp(away))
+            dz2 = sigmoid(z2) if y == 0 else -sigmoid(-z2)
         dW2 = (tuple(dz2 * v for v in h),)
         dh = tuple(w * dz2 for w in p["W2"][0])
-        dz1 = tuple(g * ((1 if z > 0 else 0) if relu else v * (1 - v)) for g, z, v in zip(dh, z1, h))
+        # sigmoid'(z) = sigmoid(z) (1 - sigmoid(z)) = sigmoid(z) sigmoid(-z)
+        dz1 = tuple(g * ((1 if z > 0 else 0) if relu else v * sigmoid(-z)) for g, z, v in zip(dh, z1, h))
         dW1 = tuple(tuple(g * x for x in p["x"]) for g in dz1)
         lr = p["lr"]
         step = lambda old, grad: tuple(tuple(a - lr * g for a, g in zip(r1, r2)) for r1, r2 in zip(old, grad))  # noqa: E731

@@ -13,6 +13,7 @@ import re
 from fractions import Fraction
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from qbank.errors import BadParam
 from qbank.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
@@ -20,7 +21,7 @@ from qbank.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
 # The grammar of an exact answer string (what to_text writes): integers, + - * / **, the
 # functions and constants below, parentheses. It is parsed with `ast` and built node by node:
 # never evaluated as Python, because manifests come from other people's machines.
-_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": lambda z: exp(z), "log": sympy.log, "tanh": lambda z: tanh(z),
+_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": lambda z: exp(z), "log": lambda z: log(z), "tanh": lambda z: tanh(z),
               "Abs": sympy.Abs}
 _CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -35,24 +36,36 @@ class _NotExact(Exception):
     """The string is not in the grammar of exact values (so it is a text answer)."""
 
 
-def _exact(node, depth: int = 0):
+def _exact(node, depth: int = 0, source: bytes = b"", built: dict | None = None):
+    """The exact value of an ast node of `source`. `built` maps each subexpression's text to its
+    value: a nested form repeats subtrees (a sigmoid unit in every entry of a gradient), and each
+    is built once. The depth bound holds for the recursion, which is what it protects."""
     if depth > MAX_EXACT_DEPTH:
         raise _NotExact
+    built = {} if built is None else built
+    key = source[node.col_offset:node.end_col_offset]
+    value = built.get(key)
+    if value is None:
+        value = built[key] = _exact_node(node, lambda sub: _exact(sub, depth + 1, source, built))
+    return value
+
+
+def _exact_node(node, child):
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return sympy.Integer(node.value)
     if isinstance(node, ast.Name) and node.id in _CONSTANTS:
         return _CONSTANTS[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _exact(node.operand, depth + 1)
+        value = child(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left, right = _exact(node.left, depth + 1), _exact(node.right, depth + 1)
+        left, right = child(node.left), child(node.right)
         if isinstance(node.op, ast.Pow) and not (right.is_Rational and abs(right) <= MAX_EXACT_POWER):
             raise _NotExact
         return _OPERATORS[type(node.op)](left, right)
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
             and len(node.args) == 1 and not node.keywords):
-        return _FUNCTIONS[node.func.id](_exact(node.args[0], depth + 1))
+        return _FUNCTIONS[node.func.id](child(node.args[0]))
     raise _NotExact
 
 
@@ -73,6 +86,15 @@ def tanh(z):
     if _nested(z):
         return sympy.tanh(z, evaluate=False)
     return sympy.tanh(z)
+
+
+def log(z):
+    """sympy.log(z), with exp's shortcut for nested arguments: a cross-entropy's log(1/(1 + exp(...)))
+    of nested sigmoids cost 7 ms in sympy's search for logarithm rules (log(1/x) = -log(x) needs
+    the sign of x)."""
+    if _nested(z):
+        return sympy.log(z, evaluate=False)
+    return sympy.log(z)
 
 
 def divide(a, b):
@@ -169,15 +191,52 @@ def _json_map(fn, value):
 
 def to_text(value):
     """The JSON form of an exact value: sympy strings in nested lists."""
-    return value if isinstance(value, str) else _json_map(_text, value)
+    if isinstance(value, str):
+        return value
+    printer = _SubtreePrinter()
+    return _json_map(lambda x: _text(x, printer), value)
 
 
-def _text(x) -> str:
+# What recent calls printed, built and evaluated, by subtree: a variant's answers share subtrees
+# (its hidden units appear in every gradient). Pure functions of the subtree, so only speed
+# depends on them; emptied when full, to bound memory.
+_PRINTED: dict = {}
+_BUILT: dict = {}
+_FLOATS: dict = {}
+_BOUNDS: dict = {}
+_MEMO_ENTRIES = 20_000
+
+
+def _recent(memo: dict) -> dict:
+    if len(memo) > _MEMO_ENTRIES:
+        memo.clear()
+    return memo
+
+
+class _SubtreePrinter(StrPrinter):
+    """sstr, printing each distinct subtree once: a nested form repeats its subtrees (a sigmoid
+    unit in every entry of a gradient). Printing is context-free for exact values (only Floats,
+    which exact values never hold, print by depth), so a subtree's text can be reused.
+    order="none": sorting terms for print evaluates every term numerically (slow on nested
+    exp/tanh); the parsed value is the same canonical expression either way."""
+
+    def __init__(self):
+        super().__init__({"order": "none"})
+        self._seen = _recent(_PRINTED)
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, sympy.Basic):
+            return super()._print(expr, **kwargs)
+        text = self._seen.get(expr)
+        if text is None:
+            text = self._seen[expr] = super()._print(expr)
+        return text
+
+
+def _text(x, printer: StrPrinter) -> str:
     if type(x) is int or x.is_Integer:  # most answers: what sstr prints, without its printer
         return str(int(x))
-    # order="none": sorting terms for print evaluates every term numerically (slow on
-    # nested exp/tanh); the parsed value is the same canonical expression either way
-    return sympy.sstr(x, order="none")
+    return printer.doprint(x)
 
 
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,29})")  # as ast reads them: no leading zeros
@@ -193,7 +252,11 @@ def from_text(data):
     if _INTEGER.fullmatch(data):  # most answers: what the grammar gives, without ast
         return sympy.Integer(int(data))
     try:
-        value = _exact(ast.parse(data.strip(), mode="eval").body)
+        source = data.strip()
+        if "\n" in source or "\r" in source:  # to_text writes one line; ast's offsets count within a line
+            return data
+        value = _exact(ast.parse(source, mode="eval").body, source=source.encode(),  # offsets count bytes
+                       built=_recent(_BUILT))
     except (_NotExact, SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError):
         return data
     return data if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) else value  # 1/0 is no exact value
@@ -214,10 +277,15 @@ def to_float(x) -> float:
         return float(sympy.N(x, 17))
 
 
-def _fast_float(x) -> float:
+def _fast_float(x, known: dict | None = None) -> float:
+    """known: the floats of subtrees met already (a nested form repeats them)."""
     if x.is_Rational:
         return int(x.p) / int(x.q)
-    return _combine(x, [_fast_float(a) for a in x.args] if x.args else [])
+    known = _recent(_FLOATS) if known is None else known
+    value = known.get(x)  # get, not `in` then [ ]: a memo may be emptied between the two
+    if value is None:
+        value = known[x] = _combine(x, [_fast_float(a, known) for a in x.args] if x.args else [])
+    return value
 
 
 def _combine(x, args: list[float]) -> float:
@@ -246,7 +314,15 @@ def rounding_error(x, places: int) -> float:
         digits = max(places, 2 - math.floor(math.log10(abs(value))))  # 3 significant digits at least
         return 0.5 * 10.0 ** -digits
 
+    known = _recent(_BOUNDS)
+
     def bound(y) -> tuple[float, float]:
+        found = known.get((y, places))
+        if found is None:
+            found = known[y, places] = node_bound(y)
+        return found
+
+    def node_bound(y) -> tuple[float, float]:
         """(value, error bound) of a node."""
         if y.is_Rational:
             value = int(y.p) / int(y.q)

@@ -114,3 +114,22 @@ def test_exact_strings_of_every_kind_qbank_writes_round_trip():
     for value in (sympy.Rational(-3, 7), 1 / (1 + sympy.exp(-sympy.Rational(1, 2))), sympy.sqrt(10) / 100,
                   sympy.log(2) / 2 - sympy.tanh(sympy.Rational(3, 2)), sympy.Abs(sympy.pi - 4), sympy.E ** 2):
         assert from_text(to_text(value)) == value
+
+
+def test_repeated_subtrees_print_and_parse_as_sympy_does_whatever_was_seen_before():
+    """to_text and from_text reuse what they printed and built for a repeated subtree (a hidden
+    unit in every entry of a gradient): the text is sstr's and the value the same, cold or warm."""
+    unit = 1 / (1 + sympy.exp(-sympy.Rational(3, 2)))
+    value = ((2 * unit - 1, unit * (1 - unit)), (sympy.log(1 + sympy.exp(unit)), unit**2 + unit))
+    text = to_text(value)
+    assert text == [[sympy.sstr(x, order="none") for x in row] for row in value]
+    for memo in (exact._PRINTED, exact._BUILT):
+        memo.clear()
+    cold = from_text(text)
+    warm = from_text(text)
+    assert cold == warm
+    assert [float(x) for row in cold for x in row] == pytest.approx([float(x) for row in value for x in row], rel=1e-15)
+
+
+def test_an_exact_string_broken_over_lines_is_text():
+    assert from_text("1 +\n2") == "1 +\n2"

@@ -15,6 +15,7 @@ F = torch.nn.functional
 from conftest import ORACLE_PINNED, ORACLE_VARIANTS, pinned_variants  # noqa: E402
 
 from qbank import registry  # noqa: E402
+from qbank.exact import to_float  # noqa: E402
 from qbank.generator import make_variant, params_of  # noqa: E402
 
 pytestmark = pytest.mark.oracle
@@ -26,9 +27,11 @@ def tensor(value, grad=False):
 
 
 def sympy_floats(value):
+    """Doubles of an exact answer, through qbank's own tree walk: sympy's evalf takes 10 ms on a
+    nested LSTM form, and a display value that disagreed with the exact one should fail here too."""
     if isinstance(value, (tuple, list)):
         return [sympy_floats(v) for v in value]
-    return float(sympy.sympify(value))
+    return to_float(sympy.sympify(value))
 
 
 def assert_close(exact, oracle, what):

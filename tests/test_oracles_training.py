@@ -187,7 +187,7 @@ def test_init_statistics_match_torch_nn_init_on_the_layer_weight():
         # 3 % test about 4 standard errors
         draws = []
         while sum(w.numel() for w in draws) < 20_000:
-            weight = torch.empty(p["fan_out"], p["fan_in"], dtype=torch.float64)
+            weight = torch.empty(p["fan_out"], p["fan_in"])  # float32: 5x faster draws, ample for a 3 % test
             init[p["scheme"]](weight)
             draws.append(weight.flatten())
         weight = torch.cat(draws)
@@ -195,7 +195,7 @@ def test_init_statistics_match_torch_nn_init_on_the_layer_weight():
         assert abs(float(weight.std()) / std - 1) < 0.03, f"seed {seed}: std {float(weight.std())} vs {std}"
         if "bound" in answers:
             bound = float(answers["bound"].exact)
-            assert float(weight.abs().max()) <= bound * (1 + 1e-12), seed
+            assert float(weight.abs().max()) <= bound * (1 + 1e-6), seed  # float32 rounding
             assert float(weight.abs().max()) > 0.99 * bound, seed
 
 
