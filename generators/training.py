@@ -315,8 +315,7 @@ class Backprop(Generator):
             dz2 = sigmoid(z2) if y == 0 else -sigmoid(-z2)
         dW2 = (tuple(dz2 * v for v in h),)
         dh = tuple(w * dz2 for w in p["W2"][0])
-        # sigmoid'(z) = sigmoid(z) (1 - sigmoid(z)) = sigmoid(z) sigmoid(-z)
-        dz1 = tuple(g * ((1 if z > 0 else 0) if relu else v * sigmoid(-z)) for g, z, v in zip(dh, z1, h))
+        dz1 = tuple(g * ((1 if z > 0 else 0) if relu else v * (1 - v)) for g, z, v in zip(dh, z1, h))
         dW1 = tuple(tuple(g * x for x in p["x"]) for g in dz1)
         lr = p["lr"]
         step = lambda old, grad: tuple(tuple(a - lr * g for a, g in zip(r1, r2)) for r1, r2 in zip(old, grad))  # noqa: E731

@@ -209,7 +209,21 @@ def degeneracy(gen: Generator, params: dict, answers: dict[str, Answer]) -> str 
         twin = next((other for other, v in arrays.items() if other < name and v == value), None)
         if twin:
             return f"{name} repeats {twin}"
-    return gen.degenerate(params, answers)
+    return (gen.calculator and _swamped_by_rounding(answers)) or gen.degenerate(params, answers)
+
+
+# The most a calculator answer's tolerance may be: 25 units of the last place asked, or 1 % of the
+# value where that is more. A variant whose intermediate roundings move an answer further (a large
+# gradient times a rounded sigmoid derivative) cannot be graded to the places its statement asks.
+TOLERANCE_UNITS, TOLERANCE_SHARE = 25, 100
+
+
+def _swamped_by_rounding(answers: dict[str, Answer]) -> str | None:
+    for name, answer in answers.items():
+        if answer.tolerance and any(answer.tolerance > max(TOLERANCE_UNITS * 10.0**-PLACES, abs(to_float(x)) / TOLERANCE_SHARE)
+                                    for x in scalars(answer.exact)):
+            return f"rounding intermediate results to {PLACES} places moves {name} by up to {answer.tolerance:.4f}"
+    return None
 
 
 def _numeric(value) -> bool:

@@ -13,7 +13,7 @@ from qbank import registry, spec
 from qbank.cli import main
 from qbank.errors import QbankError
 from qbank.exact import PLACES, decimal, scalars, to_float
-from qbank.generator import make_variant, params_of, render_variant
+from qbank.generator import make_variant, params_of, rejection, render_variant
 from qbank.model import Answer
 from qbank.plan import plan
 
@@ -187,6 +187,19 @@ def test_the_tolerance_accepts_rounded_answers_and_rejects_a_wrong_third_decimal
                     # m/sqrt(v), where it ignores that the errors of m and v cancel, costs that much)
                     assert answer.tolerance <= max(25 * unit, abs(value) / 100), \
                         f"{gen_id} seed {seed} {name} = {value}: tolerance {answer.tolerance}"
+
+
+def test_a_variant_whose_roundings_swamp_the_places_asked_is_never_drawn_and_named_when_pinned():
+    """A large output gradient times a rounded sigmoid derivative: rounding every intermediate to
+    4 places moves an entry of dL/dW1 by 49 units of the last place, so 4 places cannot be graded."""
+    gen = registry.get("mlp.backprop")
+    pins = {"x": [-2, -1], "y": 3, "W1": [["1/2", 1], [-1, "1/2"], [-2, 1]], "b1": [1, 1, 0], "W2": [[-2, "-1/2", 2]],
+            "b2": -1, "hidden_activation": "sigmoid", "loss": "mse", "lr": "1/10"}
+    pinned = make_variant(gen, 0, pins)  # pins are answered as asked
+    assert "rounding intermediate results to 4 places moves" in rejection(gen, params_of(gen, pinned), pinned.answers)
+    del pins["y"]
+    drawn = make_variant(gen, 0, pins)  # a drawn target that keeps the gradient small instead
+    assert rejection(gen, params_of(gen, drawn), drawn.answers) is None
 
 
 def test_a_student_rounding_every_lstm_step_to_4_places_is_inside_the_tolerance():
