@@ -66,19 +66,23 @@ LAYOUT = r"""
 \setcounter{MaxMatrixCols}{32}
 \setlength{\emergencystretch}{3em}
 \newbox\qbankbox
+\newbox\qbankheadbox
 \newif\ifqbankmeasuring
-\newcommand{\qbankkeep}[1]{\ifqbankmeasuring\else\Needspace{#1}\fi}
+\newif\ifqbankkept
+\newcommand{\qbankkeep}[1]{\ifqbankmeasuring\global\qbankkepttrue\else\Needspace{#1}\fi}
 \newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
   \par\nobreak\smallskip}
 \newcommand{\qbankquestion}[3]{\par
+  \global\qbankkeptfalse
   \setbox\qbankbox=\vbox{\qbankmeasuringtrue #3}%
   \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax<\textheight
     \typeout{qbank: question #1 fits a page}%
     \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}\unvbox\qbankbox
   \else
     \typeout{qbank: question #1 is longer than a page}%
-    \setbox\qbankbox=\vbox{\qbankmeasuringtrue #2}%
-    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}#3%
+    \setbox\qbankheadbox=\vbox{\qbankmeasuringtrue #2}%
+    \Needspace*{\dimexpr\ht\qbankheadbox+\dp\qbankheadbox\relax}%
+    \ifqbankkept #3\else\unvbox\qbankbox\fi
   \fi\par}
 \newcommand{\qbankonepage}[2]{\clearpage\setbox\qbankbox=\vbox{#2}%
   \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax>\textheight
@@ -117,7 +121,8 @@ LAYOUT = r"""
 """
 # Why the macros: a question that fits on a page is typeset into a box first and placed where the
 # whole box fits (\qbankquestion), so it is never split; a longer one keeps its heading, statement
-# and first part together, and each later part with its answer space (\qbankkeep). A document with
+# and first part together, and each later part with its answer space (\qbankkeep). A long question
+# without keeps (a key: no answer spaces) is placed from its measured box, not typeset again. A document with
 # an odd number of pages gets a last page that says it is blank, so duplex copies start each
 # student's exam on a fresh sheet (\\qbankduplex). Several versions share one document (one TeX
 # run): each begins with \\qbankversion (page 1, its footer) and ends with \\qbankendversion, which
