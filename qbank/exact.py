@@ -46,7 +46,9 @@ def _exact(node, depth: int = 0, source: bytes = b"", built: dict | None = None)
     key = source[node.col_offset:node.end_col_offset]
     value = built.get(key)
     if value is None:
-        value = built[key] = _exact_node(node, lambda sub: _exact(sub, depth + 1, source, built))
+        value = _exact_node(node, lambda sub: _exact(sub, depth + 1, source, built))
+        if len(key) <= _MEMO_TEXT:
+            built[key] = value
     return value
 
 
@@ -205,6 +207,7 @@ _BUILT: dict = {}
 _FLOATS: dict = {}
 _BOUNDS: dict = {}
 _MEMO_ENTRIES = 20_000
+_MEMO_TEXT = 2_000  # longer subtrees are not kept: the memos stay under 40 MB whatever a manifest holds
 
 
 def _recent(memo: dict) -> dict:
@@ -229,7 +232,9 @@ class _SubtreePrinter(StrPrinter):
             return super()._print(expr, **kwargs)
         text = self._seen.get(expr)
         if text is None:
-            text = self._seen[expr] = super()._print(expr)
+            text = super()._print(expr)
+            if len(text) <= _MEMO_TEXT:
+                self._seen[expr] = text
         return text
 
 

@@ -133,3 +133,15 @@ def test_repeated_subtrees_print_and_parse_as_sympy_does_whatever_was_seen_befor
 
 def test_an_exact_string_broken_over_lines_is_text():
     assert from_text("1 +\n2") == "1 +\n2"
+
+
+def test_the_subtree_memos_keep_no_long_text_whatever_a_manifest_holds():
+    """A crafted balanced sum of 2,048 terms (16 KB) would have every level's text kept."""
+    def balanced(lo: int, hi: int) -> str:
+        return str(lo) if lo == hi else f"({balanced(lo, (lo + hi) // 2)} + {balanced((lo + hi) // 2 + 1, hi)})"
+
+    text = balanced(1, 2048)
+    assert len(text) > 8 * exact._MEMO_TEXT and from_text(text) == 2048 * 2049 // 2
+    assert max(map(len, exact._BUILT)) <= exact._MEMO_TEXT
+    to_text(sympy.Add(*[sympy.exp(sympy.Rational(i, 7)) for i in range(1, 400)], evaluate=False))
+    assert max(map(len, exact._PRINTED.values())) <= exact._MEMO_TEXT
