@@ -185,9 +185,10 @@ def is_exact(value) -> bool:
     )
 
 
-def _json_map(fn, value):
+def json_map(fn, value):
+    """fn of every scalar, in nested lists shaped like the value (a scalar stays a scalar)."""
     if isinstance(value, (tuple, list)):
-        return [_json_map(fn, item) for item in value]
+        return [json_map(fn, item) for item in value]
     return fn(value)
 
 
@@ -196,7 +197,7 @@ def to_text(value):
     if isinstance(value, str):
         return value
     printer = _SubtreePrinter()
-    return _json_map(lambda x: _text(x, printer), value)
+    return json_map(lambda x: _text(x, printer), value)
 
 
 # What recent calls printed, built and evaluated, by subtree: a variant's answers share subtrees
@@ -368,7 +369,7 @@ def to_number(x):
 
 def to_numbers(value):
     """JSON numbers in nested lists, shaped like the value."""
-    return value if isinstance(value, str) else _json_map(to_number, value)
+    return value if isinstance(value, str) else json_map(to_number, value)
 
 
 def terminates(x, places: int) -> bool:

@@ -220,9 +220,11 @@ TOLERANCE_UNITS, TOLERANCE_SHARE = 25, 100
 
 def _swamped_by_rounding(answers: dict[str, Answer]) -> str | None:
     for name, answer in answers.items():
-        if answer.tolerance and any(answer.tolerance > max(TOLERANCE_UNITS * 10.0**-PLACES, abs(to_float(x)) / TOLERANCE_SHARE)
-                                    for x in scalars(answer.exact)):
-            return f"rounding intermediate results to {PLACES} places moves {name} by up to {answer.tolerance:.4f}"
+        if not answer.tolerance:
+            continue
+        for x, tolerance in zip(scalars(answer.exact), scalars(answer.tolerances)):
+            if tolerance > max(TOLERANCE_UNITS * 10.0**-PLACES, abs(to_float(x)) / TOLERANCE_SHARE):
+                return f"rounding intermediate results to {PLACES} places moves {name} by up to {tolerance:.4f}"
     return None
 
 

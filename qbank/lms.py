@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from qbank import registry
-from qbank.exact import PLACES, terminates, to_float
+from qbank.exact import PLACES, scalars, terminates, to_float
 from qbank.generator import EXACT_ASK, DECIMALS_ASK
 from qbank.html import to_html
 from qbank.plan import Question
@@ -72,10 +72,11 @@ def parts(question: Question) -> list[LmsPart]:
 def _fields(name: str, answer, label: str | None):
     """(label HTML, value, tolerance, exact) for each scalar of a numeric answer, row-major."""
     value = answer.exact
-    cells = list(_cells(value)) if not (isinstance(value, tuple) and len(value) == 1
-                                        and not isinstance(value[0], tuple)) else [((), value[0])]
-    tolerance = number(answer.tolerance) if answer.tolerance else "0"
-    return [(_label(name, label, index), number(to_float(x)), tolerance, x) for index, x in cells]
+    single = isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple)
+    cells = list(_cells(value)) if not single else [((), value[0])]
+    tolerances = scalars(answer.tolerances)  # each entry graded by its own, row-major as the cells
+    return [(_label(name, label, index), number(to_float(x)), number(t) if t else "0", x)
+            for (index, x), t in zip(cells, tolerances)]
 
 
 def _cells(value, index: tuple[int, ...] = ()):

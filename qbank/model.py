@@ -35,6 +35,14 @@ class Answer:
         return cls(value, _decimal_text(value), _tolerance(value), exact.to_text(value) if text is None else text)
 
     @cached_property
+    def tolerances(self):
+        """Each entry's own tolerance, shaped like the value (`tolerance` is the largest): an entry
+        is graded by the rounding of its own working, not by a larger neighbour's."""
+        if isinstance(self.exact, str):
+            return 0.0
+        return exact.json_map(_entry_tolerance, self.exact)
+
+    @cached_property
     def latex(self) -> str:
         """The exact value as LaTeX, made when a document shows it (JSON, CSV and LMS files do not)."""
         return exact.latex(self.exact)
@@ -47,18 +55,20 @@ def _decimal_text(value) -> str:
 
 
 def _tolerance(value) -> float:
-    worst = 0.0
-    for x in exact.scalars(value):
-        if x.is_Integer:
-            continue
-        shown = exact.decimal(x, exact.PLACES)
-        if sympy.Rational(Fraction(shown)) == x:
-            continue
-        # one unit of the last place at least: the correctly rounded value, and a last digit that
-        # a student's rounded intermediate results move by one; more where the working loses more
-        worst = max(worst, 10.0 ** -exact.PLACES, exact.rounding_error(x, exact.PLACES) + 0.5 * 10.0 ** -exact.PLACES)
+    return max((_entry_tolerance(x) for x in exact.scalars(value)), default=0.0)
+
+
+def _entry_tolerance(x) -> float:
+    if x.is_Integer:
+        return 0.0
+    shown = exact.decimal(x, exact.PLACES)
+    if sympy.Rational(Fraction(shown)) == x:
+        return 0.0
+    # one unit of the last place at least: the correctly rounded value, and a last digit that a
+    # student's rounded intermediate results move by one; more where the working loses more
+    worst = max(10.0 ** -exact.PLACES, exact.rounding_error(x, exact.PLACES) + 0.5 * 10.0 ** -exact.PLACES)
     # a hair above the worst case, so that float arithmetic never rejects a value the rule accepts
-    return worst * (1 + 1e-9) + 1e-12 if worst else 0.0
+    return worst * (1 + 1e-9) + 1e-12
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import json
 import re
 
 from qbank import __version__, registry
+from qbank.exact import scalars
 from qbank.latex import entry_labels
 from qbank.plan import Version
 from qbank.spec import ExamSpec
@@ -58,7 +59,7 @@ def _key_rows(version: Version):
                 answer = q.variant.answers[name]
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
                        entry_labels(labels.get(name), answer.exact), _flat(answer.text), answer.decimal,
-                       _asked(part), answer.tolerance, points if i == 0 else "")
+                       _asked(part), _tolerance_cell(answer), points if i == 0 else "")
 
 
 class Index(_Csv):
@@ -78,6 +79,12 @@ class Index(_Csv):
 def _asked(part) -> str:
     """What the part asks for, which is what the tolerance grades."""
     return "exact" if part.decimals is None else f"{part.decimals} decimals"
+
+
+def _tolerance_cell(answer) -> str | float:
+    """One number when every entry has the same tolerance, else the entries' own, shaped like the answer."""
+    flat = list(scalars(answer.tolerances))
+    return answer.tolerance if len(set(flat)) <= 1 else json.dumps(answer.tolerances)
 
 
 def _flat(value) -> str:

@@ -44,6 +44,15 @@ def test_text_answers_survive_the_json_text_round_trip(text):
     assert exact.from_text(exact.to_text(text)) == text
 
 
+def test_each_entry_of_a_vector_has_the_tolerance_of_its_own_working():
+    """A small entry beside one whose working loses more keeps its own, tighter tolerance."""
+    lossy = 1 - sympy.log(1 - sympy.Rational(999, 1000) + sympy.exp(-8))  # -ln(1 - a) near a = 1: lossy
+    answer = Answer.of((sympy.Rational(1, 3), lossy, sympy.Integer(2)))
+    tight, loose, whole = answer.tolerances
+    assert tight == pytest.approx(1e-4) and loose > 10 * tight and whole == 0
+    assert answer.tolerance == loose
+
+
 def test_decimal_display_and_tolerance_follow_the_exact_value():
     assert Answer.of(sympy.Rational(3, 8)).decimal == "0.375"
     assert Answer.of(sympy.Rational(3, 8)).tolerance == 0

@@ -32,21 +32,23 @@ def build(tmp_path: Path, *args: str) -> Path:
     return folder
 
 
-# the default exam's four questions, one with a single number and one with words for answers
+# the default exam's four questions, one with a single number, one with words for answers and one
+# whose vector entries have tolerances of their own
 GENERATORS = ("conv.image_kernel", "rnn.relu_derivatives", "lstm.param_count", "bn.statistics", "conv.transposed",
-              "lstm.gates")
+              "lstm.gates", "mlp.backprop")
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lms")
-    (tmp / "exam.toml").write_text("[exam]\ntitle = 'Deep Learning: Practice Exam'\nversions = 6\nseed = 3\n" + "".join(
+    (tmp / "exam.toml").write_text("[exam]\ntitle = 'Deep Learning: Practice Exam'\nversions = 6\nseed = 3\n"
+                                   "calculator = true\n" + "".join(
         f"[[question]]\ngenerator = '{gen_id}'\npoints = {n + 4}\n" for n, gen_id in enumerate(GENERATORS)))
     return build(tmp, str(tmp / "exam.toml"), "--format", "moodle,canvas")
 
 
 def key_and_values(folder: Path):
-    """{(code, question): [(part, tolerance, points or None, [numbers or text])]} from answer-key.csv and
+    """{(code, question): [(part, [tolerance per entry], points or None, [numbers or text])]} from answer-key.csv and
     the manifest's numbers, in the key's order."""
     numbers = {}
     for version in json.loads((folder / "manifest.json").read_text())["versions"]:
@@ -58,9 +60,11 @@ def key_and_values(folder: Path):
     with open(folder / "answer-key.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code, number = row["version"], int(row["question"])
-            key[(code, number)].append((row["part"], float(row["tolerance"]),
-                                        int(row["points"]) if row["points"] else None,
-                                        numbers[(code, number, row["answer"])]))
+            values = numbers[(code, number, row["answer"])]
+            # one number for the answer, or each entry's own (a list shaped like the answer)
+            cell = json.loads(row["tolerance"])
+            tolerances = list(scalars(cell)) if isinstance(cell, list) else [float(cell)] * len(values)
+            key[(code, number)].append((row["part"], tolerances, int(row["points"]) if row["points"] else None, values))
     return key
 
 
@@ -72,11 +76,11 @@ def expected_fields(key_rows):
     """(part, value, tolerance) per field, and the points per part with a field: an answer in words
     is no field (an LMS cannot grade it)."""
     fields, points, given = [], {}, {}
-    for part, tolerance, part_points, values in key_rows:
+    for part, tolerances, part_points, values in key_rows:
         if part_points is not None:
             given[part] = part_points
-        numbers = [value for value in values if not isinstance(value, str)]
-        fields += [(part, value, tolerance) for value in numbers]
+        numbers = [(value, t) for value, t in zip(values, tolerances) if not isinstance(value, str)]
+        fields += [(part, value, t) for value, t in numbers]
         if numbers:
             points[part] = given[part]
     return fields, points
@@ -102,8 +106,9 @@ def test_moodle_questions_carry_the_keys_values_tolerances_and_points(exported):
     root = etree.parse(str(exported / "moodle.xml"), etree.XMLParser(recover=False)).getroot()
     questions = [q for q in root if q.get("type") != "category"]
     categories = {q.findtext("category/text") for q in root if q.get("type") == "category"}
-    assert categories == {f"$course$/top/Deep Learning: Practice Exam/Question {n}" for n in range(1, 7)}
-    assert len(questions) == len(key) == 36
+    assert categories == {f"$course$/top/Deep Learning: Practice Exam/Question {n}" for n in range(1, len(GENERATORS) + 1)}
+    assert len(questions) == len(key) == 6 * len(GENERATORS)
+    assert any(len(set(tolerances)) > 1 for rows in key.values() for _, tolerances, _, _ in rows)  # seen
     assert {q.get("type") for q in questions} == {"numerical", "cloze"}
     gates = [q for q in questions if "lstm.gates" in q.findtext("name/text")]
     assert gates and all("long-term memory" in q.findtext("generalfeedback/text") for q in gates)
@@ -135,7 +140,7 @@ def qti(folder: Path) -> etree._Element:
 def test_canvas_items_carry_the_keys_values_tolerances_and_points(exported):
     key = key_and_values(exported)
     groups = qti(exported).findall("assessment/section/section")
-    assert len(groups) == 6
+    assert len(groups) == len(GENERATORS)
     for number, group in enumerate(groups, 1):
         assert group.findtext("selection_ordering/selection/selection_number") == "1"
         points = int(group.findtext("selection_ordering/selection/selection_extension/points_per_item"))
