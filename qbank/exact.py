@@ -36,17 +36,16 @@ class _NotExact(Exception):
     """The string is not in the grammar of exact values (so it is a text answer)."""
 
 
-def _exact(node, depth: int = 0, source: bytes = b"", built: dict | None = None):
+def _exact(node, source: bytes, built: dict, depth: int = 0):
     """The exact value of an ast node of `source`. `built` maps each subexpression's text to its
     value: a nested form repeats subtrees (a sigmoid unit in every entry of a gradient), and each
     is built once. The depth bound holds for the recursion, which is what it protects."""
     if depth > MAX_EXACT_DEPTH:
         raise _NotExact
-    built = {} if built is None else built
     key = source[node.col_offset:node.end_col_offset]
     value = built.get(key)
     if value is None:
-        value = _exact_node(node, lambda sub: _exact(sub, depth + 1, source, built))
+        value = _exact_node(node, lambda sub: _exact(sub, source, built, depth + 1))
         if len(key) <= _MEMO_TEXT:
             built[key] = value
     return value
@@ -261,8 +260,7 @@ def from_text(data):
         source = data.strip()
         if "\n" in source or "\r" in source:  # to_text writes one line; ast's offsets count within a line
             return data
-        value = _exact(ast.parse(source, mode="eval").body, source=source.encode(),  # offsets count bytes
-                       built=_recent(_BUILT))
+        value = _exact(ast.parse(source, mode="eval").body, source.encode(), _recent(_BUILT))  # offsets count bytes
     except (_NotExact, SyntaxError, ValueError, ZeroDivisionError, RecursionError, MemoryError):
         return data
     return data if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) else value  # 1/0 is no exact value

@@ -15,15 +15,16 @@ from qbank import exact
 class Answer:
     """One exact answer with its displays and grading rule.
 
-    tolerance is 0 when the decimal display is the exact value. Otherwise it is absolute
-    and accepts both the correctly rounded value and the value a student reaches by
-    rounding every intermediate result to the same places: one unit of the last place, or
-    the drift of that stepwise rounding where it is larger; nothing further off.
+    tolerances holds each entry's tolerance, shaped like the value: 0 where the decimal display is
+    the exact entry. Otherwise it is absolute and accepts both the correctly rounded value and the
+    value a student reaches by rounding every intermediate result to the same places: one unit of
+    the last place, or the drift of that stepwise rounding where it is larger; nothing further off.
+    An entry is graded by its own working, not by a larger neighbour's.
     """
 
     exact: object
     decimal: str
-    tolerance: float
+    tolerances: object  # a float for a scalar, nested lists of floats for a vector or matrix
     text: object  # the exact value as manifests and answer keys write it (exact.to_text: strings in nested lists)
 
     @classmethod
@@ -32,15 +33,13 @@ class Answer:
         nested forms take milliseconds to print)."""
         if isinstance(value, str):
             return cls(value, value, 0.0, value)
-        return cls(value, _decimal_text(value), _tolerance(value), exact.to_text(value) if text is None else text)
+        return cls(value, _decimal_text(value), exact.json_map(_entry_tolerance, value),
+                   exact.to_text(value) if text is None else text)
 
     @cached_property
-    def tolerances(self):
-        """Each entry's own tolerance, shaped like the value (`tolerance` is the largest): an entry
-        is graded by the rounding of its own working, not by a larger neighbour's."""
-        if isinstance(self.exact, str):
-            return 0.0
-        return exact.json_map(_entry_tolerance, self.exact)
+    def tolerance(self) -> float:
+        """The largest entry's tolerance: 0 when the whole decimal display is exact."""
+        return max(exact.scalars(self.tolerances), default=0.0)
 
     @cached_property
     def latex(self) -> str:
@@ -52,10 +51,6 @@ def _decimal_text(value) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_decimal_text(item) for item in value) + "]"
     return exact.decimal(value)
-
-
-def _tolerance(value) -> float:
-    return max((_entry_tolerance(x) for x in exact.scalars(value)), default=0.0)
 
 
 def _entry_tolerance(x) -> float:
