@@ -8,10 +8,10 @@ edge of its range (each option), one variant; prints the slowest pin per generat
 
 import time
 
-from qbank import registry
-from qbank.errors import QbankError
-from qbank.generator import make_variant
-from qbank.params import Bool, Choice, Int, Num
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.generator import make_variant
+from qbank.core.params import Bool, Choice, Int, Num
 
 
 def edges(decl):

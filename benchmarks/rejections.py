@@ -9,8 +9,8 @@ import re
 import sys
 from collections import Counter
 
-import qbank.generator as engine
-from qbank import registry
+from qbank.core import registry
+import qbank.core.generator as engine
 
 
 def main(seeds: int) -> None:

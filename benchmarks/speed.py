@@ -29,11 +29,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from qbank import plan, registry, spec
-from qbank.canvas import CanvasWriter
-from qbank.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
-from qbank.generator import make_variant
-from qbank.moodle import MoodleWriter
+from qbank.core import registry
+from qbank.core.generator import make_variant
+from qbank.exam import plan, spec
+from qbank.lms.canvas import CanvasWriter
+from qbank.lms.moodle import MoodleWriter
+from qbank.paper.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
 
 COUNTING_TARGET, OTHER_TARGET = 2000, 200  # variants per second on one core
 
@@ -116,7 +117,7 @@ def generation_memory() -> tuple[float, int]:
     """Seconds and peak resident memory (MB) of making 10,000 variants with their key rows."""
     code = ("import tempfile, pathlib\n"
             "from qbank import plan, spec\n"
-            "from qbank.writers import AnswerKey, Index, Manifest\n"
+            "from qbank.output.writers import AnswerKey, Index, Manifest\n"
             "exam = spec.with_overrides(spec.load(None), 2500, None)\n"
             "with tempfile.TemporaryDirectory() as d, open(pathlib.Path(d, 'k'), 'w') as k, "
             "open(pathlib.Path(d, 'i'), 'w') as i, open(pathlib.Path(d, 'm'), 'w') as m:\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.exact import decimal_latex, divide, exp
-from qbank.params import Bool, Choice, Int, Matrix, Num
-from qbank.tex import display
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal_latex, divide, exp
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Choice, Int, Matrix, Num
+from qbank.core.tex import display
 
 I = sympy.Integer
 GIB = 2**30

@@ -8,11 +8,11 @@ from math import isqrt
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Int, Matrix, Num, Vector
-from qbank.tex import display, factor
+from qbank.core.errors import IllPosed
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Int, Matrix, Num, Vector
+from qbank.core.tex import display, factor
 
 # Batch sizes with integer-deviation columns of integer standard deviation;
 # b = 3 has none (a sum-zero integer triple never has a square mean square), and b = 2 always

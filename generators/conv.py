@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Choice, Int, Matrix, Num, NumOrName, Vector
-from qbank.tex import display, sum_of_products
+from qbank.core.errors import IllPosed
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Choice, Int, Matrix, Num, NumOrName, Vector
+from qbank.core.tex import display, sum_of_products
 
 ZERO = sympy.Integer(0)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import sympy
 
 from generators.conv import out_size
-from qbank.errors import IllPosed
-from qbank.exact import latex
-from qbank.figures import chain
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Bool, Choice, Int, Records, Vector
+from qbank.core.errors import IllPosed
+from qbank.core.exact import latex
+from qbank.core.figures import chain
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Choice, Int, Records, Vector
 
 FLOOR_NOTE = "When a kernel does not tile its input exactly, the output size is rounded down (floor), as in PyTorch."
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.exact import decimal, sigmoid
-from qbank.figures import chain
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Bool, Num
-from qbank.tex import keyed
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal, sigmoid
+from qbank.core.figures import chain
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Num
+from qbank.core.tex import keyed
 
 R = sympy.Rational
 

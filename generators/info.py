@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Choice, Num, Vector
-from qbank.tex import keyed
+from qbank.core.errors import IllPosed
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Choice, Num, Vector
+from qbank.core.tex import keyed
 
 R = sympy.Rational
 

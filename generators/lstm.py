@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.exact import decimal, tanh
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Choice, Int, Num, Table, Vector
-from qbank.tex import keyed, step_value
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal, tanh
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Choice, Int, Num, Table, Vector
+from qbank.core.tex import keyed, step_value
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"

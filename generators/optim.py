@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.exact import decimal, decimal_latex, sigmoid, to_float
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Bool, Choice, Int, Num, Vector
-from qbank.tex import keyed, sequence
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal, decimal_latex, sigmoid, to_float
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Choice, Int, Num, Vector
+from qbank.core.tex import keyed, sequence
 
 R = sympy.Rational
 # Learning rates with the slopes |a| that make each step shrink the distance to the minimum by

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Choice, Matrix, Num, Vector
+from qbank.core.errors import IllPosed
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Choice, Matrix, Num, Vector
 
 
 class Epoch(Generator):

@@ -8,10 +8,10 @@ from typing import ClassVar
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Bool, Choice, Int
+from qbank.core.errors import IllPosed
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Choice, Int
 
 # Sampled sizes: any width in these ranges, so that two students rarely get the same count.
 INPUT_SIZES = (2, 300)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sympy
 
 from generators.lstm import gate
-from qbank.errors import IllPosed
-from qbank.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh
-from qbank.figures import unrolled
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Choice, Int, Matrix, Num, Vector
-from qbank.tex import as_asked, display, factor, sequence, step_value
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh
+from qbank.core.figures import unrolled
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Choice, Int, Matrix, Num, Vector
+from qbank.core.tex import as_asked, display, factor, sequence, step_value
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.exact import decimal
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.params import Bool, Num, Vector
-from qbank.tex import keyed, sequence
+from qbank.core.exact import decimal
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Num, Vector
+from qbank.core.tex import keyed, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 R = sympy.Rational

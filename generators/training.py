@@ -6,12 +6,12 @@ import math
 
 import sympy
 
-from qbank.errors import IllPosed
-from qbank.generator import Generator
-from qbank.model import Part, Rendered
-from qbank.exact import decimal_latex, exp, latex, log, sigmoid, terminates, to_float
-from qbank.params import Bool, Choice, Int, Matrix, Num, Vector
-from qbank.tex import display, keyed
+from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal_latex, exp, latex, log, sigmoid, terminates, to_float
+from qbank.core.generator import Generator
+from qbank.core.model import Part, Rendered
+from qbank.core.params import Bool, Choice, Int, Matrix, Num, Vector
+from qbank.core.tex import display, keyed
 
 I = sympy.Integer
 

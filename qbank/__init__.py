@@ -1,3 +1,32 @@
-"""qbank: seeded deep-learning exam questions with exact, oracle-checked answers."""
+"""qbank: seeded deep-learning exam questions with exact, oracle-checked answers.
+
+The engine is in wings (see the README's Architecture section): `qbank.core` (the generator
+contract), `qbank.exam`, `qbank.paper`, `qbank.lms`, `qbank.output`, and `qbank.build` and
+`qbank.cli` above them.
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 __version__ = "0.1.0"
+
+# Third-party banks written before the wings import the contract by its old flat paths
+# (`from qbank.generator import Generator`); those names still load the same module objects.
+MOVED = {f"qbank.{name}": f"qbank.core.{name}"
+         for name in ("errors", "exact", "figures", "generator", "model", "params", "registry", "seeding", "tex")}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        return importlib.util.spec_from_loader(fullname, self) if fullname in MOVED else None
+
+    def create_module(self, spec):
+        return importlib.import_module(MOVED[spec.name])
+
+    def exec_module(self, module):
+        """The module was executed under its new name already."""
+
+
+sys.meta_path.append(_MovedModules())

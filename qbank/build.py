@@ -1,7 +1,7 @@
 """Building an exam set: LaTeX for every version, typeset in batches, cut apart, moved into place whole.
 
 Everything is made in a staging folder beside the target and moved into place only when every
-document compiled (qbank.outdir), so a failed or interrupted build leaves the previous build
+document compiled (qbank.output.outdir), so a failed or interrupted build leaves the previous build
 intact and nothing half-written. Versions stream through: each is written out (key rows, index
 row, manifest entry) as soon as it is made and waits only for its batch. A batch of BATCH versions
 is one exam document and one solutions document, each typeset by one TeX run while the next batch
@@ -25,15 +25,16 @@ from pathlib import Path
 import pikepdf
 from tqdm import tqdm
 
-from qbank import fonts, outdir
-from qbank.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
-from qbank.errors import QbankError
-from qbank.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, user_texts
-from qbank.plan import Version
-from qbank.spec import ExamSpec
-from qbank.canvas import CanvasWriter
-from qbank.moodle import MoodleWriter
-from qbank.writers import AnswerKey, Index, Manifest
+from qbank.core import fonts
+from qbank.core.errors import QbankError
+from qbank.exam.plan import Version
+from qbank.exam.spec import ExamSpec
+from qbank.lms.canvas import CanvasWriter
+from qbank.lms.moodle import MoodleWriter
+from qbank.output import outdir
+from qbank.output.writers import AnswerKey, Index, Manifest
+from qbank.paper.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
+from qbank.paper.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, user_texts
 
 PROGRESS_DELAY = 2  # seconds
 KINDS = ("exam", "solutions")

@@ -12,11 +12,15 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from qbank import __version__, build, latex, manifest, plan, preview, registry, spec
-from qbank.errors import QbankError
-from qbank.generator import make_variant, render_variant
-from qbank.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
-from qbank.params import REQUIRED
+from qbank import __version__, build
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.generator import make_variant, render_variant
+from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
+from qbank.core.params import REQUIRED
+from qbank.exam import plan, spec
+from qbank.output import manifest
+from qbank.paper import latex, preview
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input

@@ -24,7 +24,7 @@ def random_pin(decl, rng):
     float (2.0) or, for rationals, a fraction string; None for a parameter that is not scalar."""
     from fractions import Fraction
 
-    from qbank.params import Bool, Choice, Int, Num
+    from qbank.core.params import Bool, Choice, Int, Num
 
     if isinstance(decl, Bool):
         return bool(rng.integers(2))
@@ -53,8 +53,8 @@ def pinned_variants(gen, count: int):
     """Variants answered for random pins of one or two scalar parameters (rejected pins skipped)."""
     import numpy as np
 
-    from qbank.errors import QbankError
-    from qbank.generator import make_variant
+    from qbank.core.errors import QbankError
+    from qbank.core.generator import make_variant
 
     rng = np.random.default_rng(20261123)
     scalar = sorted(name for name, decl in gen.params.items() if random_pin(decl, rng) is not None)
@@ -90,8 +90,8 @@ def good_manifest() -> dict:
     """The manifest of a one-question exam with the two-student roster of tests/data, without TeX."""
     from pathlib import Path
 
-    from qbank import plan, spec
-    from qbank.writers import Manifest
+    from qbank.exam import plan, spec
+    from qbank.output.writers import Manifest
 
     text = '[exam]\ntitle = "Exam"\nroster = "students.csv"\n[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
     exam = spec.parse(text, "exam.toml", base=Path(__file__).parent / "data")

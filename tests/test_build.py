@@ -11,9 +11,11 @@ import pytest
 from conftest import run_qbank
 
 from qbank import build as building
-from qbank import manifest, plan, registry, spec
-from qbank.compile import compile_pdf, find_pdflatex, tex_environment
-from qbank.latex import exam_document
+from qbank.core import registry
+from qbank.exam import plan, spec
+from qbank.output import manifest
+from qbank.paper.compile import compile_pdf, find_pdflatex, tex_environment
+from qbank.paper.latex import exam_document
 
 pytestmark = pytest.mark.tex
 ROOT = Path(__file__).resolve().parent.parent

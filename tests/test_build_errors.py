@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from conftest import run_qbank
 
-from qbank import build, plan, spec
-from qbank.errors import QbankError
+from qbank import build
+from qbank.core.errors import QbankError
+from qbank.exam import plan, spec
 
 GOOD_QUESTION = "[[question]]\ngenerator = 'lstm.param_count'\npoints = 2\n"
 

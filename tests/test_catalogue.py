@@ -2,8 +2,8 @@
 
 import pytest
 
-from qbank import registry
-from qbank.generator import make_variant
+from qbank.core import registry
+from qbank.core.generator import make_variant
 
 
 def answers(gen_id, **pins):

@@ -4,8 +4,8 @@ import pytest
 import sympy
 from test_catalogue import answers
 
-from qbank import registry
-from qbank.generator import make_variant, render_variant
+from qbank.core import registry
+from qbank.core.generator import make_variant, render_variant
 
 R = sympy.Rational
 

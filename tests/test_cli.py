@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_qbank
-from qbank import registry
+from qbank.core import registry
 
 
 def test_list_shows_every_generator_with_version_and_title(qbank_cli):

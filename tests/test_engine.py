@@ -5,13 +5,13 @@ import types
 import pytest
 import sympy
 
-from qbank import exact, registry
-from qbank.exact import from_text, to_text
-from qbank.errors import QbankError
-from qbank.generator import Generator
-from qbank.model import Answer, Variant
-from qbank.params import Int
-from qbank.seeding import derive_seed, variant_rng
+from qbank.core import exact, registry
+from qbank.core.errors import QbankError
+from qbank.core.exact import from_text, to_text
+from qbank.core.generator import Generator
+from qbank.core.model import Answer, Variant
+from qbank.core.params import Int
+from qbank.core.seeding import derive_seed, variant_rng
 
 
 def test_derived_seeds_are_pinned_constants_on_every_machine():

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 import sympy
 
-from qbank import registry, spec
 from qbank.cli import main
-from qbank.errors import QbankError
-from qbank.exact import PLACES, decimal, scalars, to_float
-from qbank.generator import make_variant, params_of, rejection, render_variant
-from qbank.model import Answer
-from qbank.plan import plan
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.exact import PLACES, decimal, scalars, to_float
+from qbank.core.generator import make_variant, params_of, rejection, render_variant
+from qbank.core.model import Answer
+from qbank.exam import spec
+from qbank.exam.plan import plan
 
 GENERATORS = sorted(registry.registry())
 SLOT_VERSIONS = 200

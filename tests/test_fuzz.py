@@ -15,9 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import good_manifest
-from qbank import cli, manifest, plan, registry, spec
-from qbank.errors import QbankError
-from qbank.generator import make_variant, render_variant
+from qbank import cli
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.generator import make_variant, render_variant
+from qbank.exam import plan, spec
+from qbank.output import manifest
 
 GENERATORS = sorted(registry.registry())
 

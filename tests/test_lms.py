@@ -17,8 +17,10 @@ import pytest
 from conftest import run_qbank
 from lxml import etree
 
-from qbank import lms, plan, registry, spec
-from qbank.exact import scalars, to_float
+from qbank.core import registry
+from qbank.core.exact import scalars, to_float
+from qbank.exam import plan, spec
+from qbank.lms import fields as lms
 
 DTD = Path(__file__).parent / "data" / "ims_qtiasiv1p2p1.dtd"
 CLOZE = re.compile(r"\{(\d+):NUMERICAL:=([^:}]*):([^}]*)\}")

@@ -14,9 +14,9 @@ F = torch.nn.functional
 
 from conftest import ORACLE_PINNED, ORACLE_VARIANTS, pinned_variants  # noqa: E402
 
-from qbank import registry  # noqa: E402
-from qbank.exact import to_float  # noqa: E402
-from qbank.generator import make_variant, params_of  # noqa: E402
+from qbank.core import registry# noqa: E402
+from qbank.core.exact import to_float  # noqa: E402
+from qbank.core.generator import make_variant, params_of  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 TOL = 1e-9

@@ -113,8 +113,8 @@ def test_unknown_kernel_solutions_reproduce_the_known_outputs_with_conv2d():
 
 @pytest.mark.parametrize("mode", ["max", "avg"])
 def test_pooling_matches_torch_pooling_and_autograd(mode):
-    from qbank import registry
-    from qbank.generator import make_variant, params_of
+    from qbank.core import registry
+    from qbank.core.generator import make_variant, params_of
 
     gen = registry.get("conv.pool")
     for seed in range(ORACLE_VARIANTS):

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_qbank
-from qbank import build, cli, outdir, plan, spec
+from qbank import build, cli
+from qbank.exam import plan, spec
+from qbank.output import outdir
 
 ONE_QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qbank import registry
-from qbank.errors import BadParam
-from qbank.exact import is_exact
-from qbank.generator import make_variant
-from qbank.params import Bool, Choice, Int, Matrix, Num, Records, Table, Vector
+from qbank.core import registry
+from qbank.core.errors import BadParam
+from qbank.core.exact import is_exact
+from qbank.core.generator import make_variant
+from qbank.core.params import Bool, Choice, Int, Matrix, Num, Records, Table, Vector
 
 GENERATORS = sorted(registry.registry())
 # Not a speed target (that is benchmarks/pins.py): a pin that takes longer than this is a hang.

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from generators.bn import statistics
 from generators.conv import output_shape, shape
 from generators.rnn import unroll
-from qbank import registry
-from qbank.exact import decimal_latex, is_exact, scalars, to_float
-from qbank.generator import make_variant, params_of, render_variant
+from qbank.core import registry
+from qbank.core.exact import decimal_latex, is_exact, scalars, to_float
+from qbank.core.generator import make_variant, params_of, render_variant
 
 seeds = st.integers(min_value=0, max_value=2**63 - 1)
 GENERATORS = sorted(registry.registry())
@@ -74,7 +74,7 @@ def test_same_seed_gives_the_same_variant_and_json_round_trips(gen_id, seed):
     gen = registry.get(gen_id)
     first, second = make_variant(gen, seed), make_variant(gen, seed)
     assert first.to_json() == second.to_json()
-    from qbank.model import Variant
+    from qbank.core.model import Variant
     again = Variant.from_json(first.to_json())
     assert again == first and again.answers == first.answers
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_qbank
-from qbank import roster, spec
-from qbank.errors import QbankError
+from qbank.core.errors import QbankError
+from qbank.exam import roster, spec
 
 NAMES = ["Zoë Ðurić-Łukasiewicz", "José Müller", "Åsa Øberg"]
 # One name in each script the issue lists: Latin with Vietnamese diacritics, Greek, Cyrillic,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from qbank import registry
-from qbank.errors import BadParam, IllPosed, QbankError
-from qbank.generator import make_variant
+from qbank.core import registry
+from qbank.core.errors import BadParam, IllPosed, QbankError
+from qbank.core.generator import make_variant
 
 IMAGE = [[1, 2, 3, 4, 5]] * 5
 CASES = [

@@ -13,9 +13,9 @@ import re
 from functools import cache
 from importlib.metadata import entry_points
 
-from qbank.errors import QbankError
-from qbank.generator import Generator
-from qbank.params import Param
+from qbank.core.errors import QbankError
+from qbank.core.generator import Generator
+from qbank.core.params import Param
 
 GROUP = "qbank.generators"
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from qbank import registry
-from qbank.errors import BadParam, QbankError
-from qbank.generator import make_variant, render_variant
-from qbank.model import Rendered, Variant
-from qbank.seeding import derive_seed
-from qbank.spec import ExamSpec, Student
+from qbank.core import registry
+from qbank.core.errors import BadParam, QbankError
+from qbank.core.generator import make_variant, render_variant
+from qbank.core.model import Rendered, Variant
+from qbank.core.seeding import derive_seed
+from qbank.exam.spec import ExamSpec, Student
 
 # Crockford's base32 without I, L, O, U: codes survive being read aloud or handwritten.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -9,12 +9,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from qbank.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
-from qbank.errors import QbankError
-from qbank.generator import render_variant
-from qbank.latex import exam_document
-from qbank.plan import Question, Version, split_points
-from qbank.spec import ExamSpec, QuestionSpec
+from qbank.core.errors import QbankError
+from qbank.core.generator import render_variant
+from qbank.exam.plan import Question, Version, split_points
+from qbank.exam.spec import ExamSpec, QuestionSpec
+from qbank.paper.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
+from qbank.paper.latex import exam_document
 
 POINTS = 10  # a preview's question is worth 10 points, split by the parts' weights
 

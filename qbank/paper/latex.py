@@ -1,6 +1,6 @@
 """Exam and solution documents as LaTeX, built with pylatex.
 
-Text from a spec or roster is plain and escaped (qbank.fonts, which also sets it in a font
+Text from a spec or roster is plain and escaped (qbank.core.fonts, which also sets it in a font
 that has its script); only generator-made LaTeX is wrapped in NoEscape, in `generated()`. A
 document whose text pdfLaTeX cannot set is made for LuaLaTeX: its first line says so
 (LUALATEX_LINE), and the build runs the engine the line names.
@@ -13,13 +13,13 @@ import re
 from pylatex import Document, NoEscape, Package
 from pylatex.utils import escape_latex
 
-from qbank import figures, fonts, registry
-from qbank.compile import LUALATEX_LINE
-from qbank.errors import QbankError
-from qbank.exact import decimal_latex, is_matrix, latex
-from qbank.model import Answer
-from qbank.plan import Question, Version
-from qbank.spec import ExamSpec
+from qbank.core import figures, fonts, registry
+from qbank.core.errors import QbankError
+from qbank.core.exact import decimal_latex, is_matrix, latex
+from qbank.core.model import Answer, scalar_if_single
+from qbank.exam.plan import Question, Version
+from qbank.exam.spec import ExamSpec
+from qbank.paper.compile import LUALATEX_LINE
 
 PACKAGES = (("geometry", "margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
             ("needspace", None))
@@ -313,15 +313,6 @@ def _entry(value, answer: Answer, decimals: int | None) -> str:
     return f"= {exact}" + (rf" \approx {shown}" if answer.tolerance and shown != exact else "")
 
 
-def entry_labels(label: str | None, value) -> str:
-    """The label as answer-key.csv writes it: "i_1, i_2" for a vector labelled i_#."""
-    if label is None:
-        return ""
-    value = scalar_if_single(value)
-    if "#" in label and isinstance(value, tuple):
-        return ", ".join(label.replace("#", str(i)) for i in range(1, len(value) + 1))
-    return label.replace("#", "1")
-
 
 def _answer_tex(answer: Answer, decimals: int | None) -> str:
     """A part that asks for decimals is keyed by its decimals; one that asks for the exact value
@@ -336,10 +327,6 @@ def _answer_tex(answer: Answer, decimals: int | None) -> str:
         shown += r" \quad $\approx " + decimal_latex(value) + "$"
     return shown
 
-
-def scalar_if_single(value):
-    """(x,) is x: a one-entry vector reads as a scalar in the key."""
-    return value[0] if isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple) else value
 
 
 def answer_space(answers: list[Answer]) -> float:

@@ -15,8 +15,8 @@ from fractions import Fraction
 import sympy
 from sympy.printing.str import StrPrinter
 
-from qbank.errors import BadParam
-from qbank.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
+from qbank.core.errors import BadParam
+from qbank.core.limits import MAX_NUMBER_CHARS, MAX_NUMBER_DIGITS
 
 # The grammar of an exact answer string (what to_text writes): integers, + - * / **, the
 # functions and constants below, parentheses. It is parsed with `ast` and built node by node:

@@ -4,7 +4,7 @@
     [[question]]                generator or pool, points, part_points, params
 
 Every problem is a QbankError naming the file and the key, found before any work: sizes are
-bounded (qbank.limits), every pool member and every pin is checked when the spec is read.
+bounded (qbank.core.limits), every pool member and every pin is checked when the spec is read.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from qbank import registry, roster
-from qbank.errors import QbankError
-from qbank.generator import parse_params
-from qbank.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SEED, MAX_SPEC_BYTES,
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.generator import parse_params
+from qbank.core.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SEED, MAX_SPEC_BYTES,
                           MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
-from qbank.roster import Student
-from qbank.textfile import read_text
+from qbank.core.textfile import read_text
+from qbank.exam import roster
+from qbank.exam.roster import Student
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
              "duration", "roster_columns", "formats", "fixed_layout"}

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import sympy
 
-from qbank import exact
+from qbank.core import exact
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,18 @@ class Variant:
     def from_json(cls, data: dict) -> "Variant":
         answers = {name: Answer.of(exact.from_text(a["exact"]), a["exact"]) for name, a in data["answers"].items()}
         return cls(data["generator"], data["version"], data["seed"], data["params"], answers)
+
+
+def scalar_if_single(value):
+    """(x,) is x: a one-entry vector reads as a scalar in the key."""
+    return value[0] if isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple) else value
+
+
+def entry_labels(label: str | None, value) -> str:
+    """The label as answer-key.csv writes it: "i_1, i_2" for a vector labelled i_#."""
+    if label is None:
+        return ""
+    value = scalar_if_single(value)
+    if "#" in label and isinstance(value, tuple):
+        return ", ".join(label.replace("#", str(i)) for i in range(1, len(value) + 1))
+    return label.replace("#", "1")

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from qbank import registry
-from qbank.exact import PLACES, scalars, terminates, to_float
-from qbank.generator import EXACT_ASK, DECIMALS_ASK
-from qbank.html import to_html
-from qbank.plan import Question
-from qbank.spec import ExamSpec
+from qbank.core import registry
+from qbank.core.exact import PLACES, scalars, terminates, to_float
+from qbank.core.generator import EXACT_ASK, DECIMALS_ASK
+from qbank.exam.plan import Question
+from qbank.exam.spec import ExamSpec
+from qbank.lms.html import to_html
 
 SIGNIFICANT_DIGITS = 14  # Moodle keeps no more
 

@@ -12,11 +12,12 @@ import csv
 import json
 import re
 
-from qbank import __version__, registry
-from qbank.exact import scalars
-from qbank.latex import entry_labels
-from qbank.plan import Version
-from qbank.spec import ExamSpec
+from qbank import __version__
+from qbank.core import registry
+from qbank.core.exact import scalars
+from qbank.core.model import entry_labels
+from qbank.exam.plan import Version
+from qbank.exam.spec import ExamSpec
 
 KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "exact", "decimal", "asked",
                "tolerance", "points")

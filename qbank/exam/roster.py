@@ -13,10 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qbank import fonts
-from qbank.errors import QbankError
-from qbank.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_ROSTER_BYTES, MAX_VERSIONS
-from qbank.textfile import read_text
+from qbank.core import fonts
+from qbank.core.errors import QbankError
+from qbank.core.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_ROSTER_BYTES, MAX_VERSIONS
+from qbank.core.textfile import read_text
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ in JSON it is plain (ints, "p/q" strings, bools, lists).
 
 from __future__ import annotations
 
-from qbank.errors import BadParam
-from qbank.exact import rational
-from qbank.limits import MAX_ITEMS, MAX_SYMBOL_CHARS
+from qbank.core.errors import BadParam
+from qbank.core.exact import rational
+from qbank.core.limits import MAX_ITEMS, MAX_SYMBOL_CHARS
 
 REQUIRED = object()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.exact import decimal_latex, latex, scalars
+from qbank.core.exact import decimal_latex, latex, scalars
 
 
 def display(lhs: str, value) -> str:

@@ -31,7 +31,7 @@ import unicodedata
 from pathlib import Path
 
 from qbank import __version__
-from qbank.errors import QbankError
+from qbank.core.errors import QbankError
 
 MARKER = ".qbank-build"
 LOCK = ".qbank.lock"

@@ -9,8 +9,10 @@ class BadParam(QbankError):
     """A parameter value that cannot be used; the message names the parameter."""
 
     def __init__(self, param: str, problem: str):
-        self.param = param
-        super().__init__(f"parameter '{param}': {problem}")
+        self.param, self.problem = param, problem
+        # a name typed by the user (a table's field) may hold anything; the message stays one line
+        shown = param if param.isprintable() else repr(param)[1:-1]
+        super().__init__(f"parameter '{shown}': {problem}")
 
 
 class IllPosed(BadParam):

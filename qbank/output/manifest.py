@@ -12,17 +12,17 @@ import json
 import re
 from pathlib import Path
 
-from qbank import registry
-from qbank.errors import QbankError
-from qbank.exact import from_text
-from qbank.generator import render_variant, solve_variant
-from qbank.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_QUESTIONS,
+from qbank.core import registry
+from qbank.core.errors import QbankError
+from qbank.core.exact import from_text
+from qbank.core.generator import render_variant, solve_variant
+from qbank.core.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_QUESTIONS,
                           MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
-from qbank.model import Variant
-from qbank.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
-from qbank.roster import Student
-from qbank.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, check_formats, read_secret, valid_answer_space
-from qbank.textfile import read_text
+from qbank.core.model import Variant
+from qbank.core.textfile import read_text
+from qbank.exam.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
+from qbank.exam.roster import Student
+from qbank.exam.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, check_formats, read_secret, valid_answer_space
 
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}

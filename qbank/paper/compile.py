@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from qbank.errors import QbankError
+from qbank.core.errors import QbankError
 
 INSTALL_HINT = ("install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base texlive-latex-recommended "
                 "texlive-latex-extra texlive-fonts-recommended lmodern), or run 'make exam' which does it")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from lxml import etree as ET
 
-from qbank import lms
-from qbank.plan import Question, Version
-from qbank.spec import ExamSpec
+from qbank.exam.plan import Question, Version
+from qbank.exam.spec import ExamSpec
+from qbank.lms import fields
 
 DOCTYPE = '<!DOCTYPE questestinterop SYSTEM "ims_qtiasiv1p2p1.dtd">'
 # zip entries carry this time (the earliest a zip can hold), so the same build gives the same bytes
@@ -32,7 +32,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 class CanvasWriter:
     def __init__(self, path: Path, spec: ExamSpec):
         self._path, self._spec = path, spec
-        self._quiz = lms.identifier(spec)
+        self._quiz = fields.identifier(spec)
         self._slots: list = []  # per slot: (temporary file, its handle, points)
         self._work = path.with_name(path.name + ".parts")
         self._work.mkdir()
@@ -43,7 +43,7 @@ class CanvasWriter:
                 file = self._work / f"slot-{question.number}.xml"
                 self._slots.append((file, open(file, "w", encoding="utf-8"), question.points))
         for question, (_, handle, _) in zip(version.questions, self._slots):
-            element = item(self._spec, version, question, lms.identifier(self._spec, version.code, question.number))
+            element = item(self._spec, version, question, fields.identifier(self._spec, version.code, question.number))
             handle.write("   " + ET.tostring(element, encoding="unicode") + "\n")  # one line an item
 
     def close(self) -> None:
@@ -84,7 +84,7 @@ def _attribute(text: str) -> str:
 
 
 def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET.Element:
-    parts = lms.parts(question)
+    parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
     numerical = len(entries) == 1
@@ -98,7 +98,7 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
         ET.SubElement(field, "fieldlabel").text = label
         ET.SubElement(field, "fieldentry").text = entry
     presentation = ET.SubElement(element, "presentation")
-    text = lms.statement(question, parts)
+    text = fields.statement(question, parts)
     blanks = [f"b{i}" for i in range(1, len(entries) + 1)]
     if numerical:
         text += "".join(part.prompt for part in parts)
@@ -116,9 +116,9 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
     else:
         total = sum(entry.points for entry in entries)
         for blank, entry in zip(blanks, entries):
-            _blank(presentation, processing, blank, entry, lms.number(float(100 * entry.points / total)))
+            _blank(presentation, processing, blank, entry, fields.number(float(100 * entry.points / total)))
     feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
-    _material(ET.SubElement(feedback, "flow_mat"), lms.feedback(question))
+    _material(ET.SubElement(feedback, "flow_mat"), fields.feedback(question))
     return element
 
 
@@ -126,7 +126,7 @@ def _material(parent: ET.Element, html_text: str) -> None:
     ET.SubElement(ET.SubElement(parent, "material"), "mattext", texttype="text/html").text = html_text
 
 
-def _numerical(presentation: ET.Element, processing: ET.Element, entry: lms.Entry) -> None:
+def _numerical(presentation: ET.Element, processing: ET.Element, entry: fields.Entry) -> None:
     """One decimal field; full marks for the value, or anything within the margin."""
     response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
     ET.SubElement(ET.SubElement(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
@@ -140,17 +140,17 @@ def _numerical(presentation: ET.Element, processing: ET.Element, entry: lms.Entr
     ET.SubElement(condition, "setvar", action="Set", varname="SCORE").text = "100"
 
 
-def _margin(entry: lms.Entry) -> tuple[str, str]:
+def _margin(entry: fields.Entry) -> tuple[str, str]:
     value, tolerance = Decimal(entry.value), Decimal(entry.tolerance)
-    return lms.number(float(value - tolerance)), lms.number(float(value + tolerance))
+    return fields.number(float(value - tolerance)), fields.number(float(value + tolerance))
 
 
-def _blank(presentation: ET.Element, processing: ET.Element, blank: str, entry: lms.Entry, share: str) -> None:
+def _blank(presentation: ET.Element, processing: ET.Element, blank: str, entry: fields.Entry, share: str) -> None:
     """A blank that accepts each of the entry's spellings; its share of the score when one matches."""
     response = ET.SubElement(presentation, "response_lid", ident=f"response_{blank}")
     _material(response, blank)
     choices = ET.SubElement(response, "render_choice")
-    texts = lms.accepted_texts(entry)
+    texts = fields.accepted_texts(entry)
     for number, text in enumerate(texts, 1):
         label = ET.SubElement(choices, "response_label", ident=f"{blank}_{number}")
         ET.SubElement(ET.SubElement(label, "material"), "mattext", texttype="text/plain").text = text

@@ -13,9 +13,9 @@ import math
 
 from lxml import etree as ET
 
-from qbank import lms
-from qbank.plan import Question, Version
-from qbank.spec import ExamSpec
+from qbank.exam.plan import Question, Version
+from qbank.exam.spec import ExamSpec
+from qbank.lms import fields
 
 NAME_CHARS = 100  # of the exam title in names and categories (Moodle allows 255 in all)
 
@@ -47,23 +47,23 @@ def _category(spec: ExamSpec, slot: int) -> ET.Element:
 
 
 def question_element(spec: ExamSpec, version: Version, question: Question) -> ET.Element:
-    parts = lms.parts(question)
+    parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
     single = len(entries) == 1
     element = ET.Element("question", type="numerical" if single else "cloze")
     _text(ET.SubElement(element, "name"), f"{spec.title[:NAME_CHARS]} - Q{question.number} version {version.code} "
                                           f"({variant.generator} v{variant.version} seed {variant.seed})")
-    text = lms.statement(question, parts)
+    text = fields.statement(question, parts)
     if single:
         text += "".join(part.prompt for part in parts)
     else:
-        fields = iter(cloze_field(entry, weight) for entry, weight in zip(entries, weights(entries)))
+        cloze = iter(cloze_field(entry, weight) for entry, weight in zip(entries, weights(entries)))
         text += '<ol type="a">' + "".join(
-            f"<li>{part.prompt}<br>" + "<br>".join(f"{entry.label} = {next(fields)}" for entry in part.entries) + "</li>"
+            f"<li>{part.prompt}<br>" + "<br>".join(f"{entry.label} = {next(cloze)}" for entry in part.entries) + "</li>"
             for part in parts) + "</ol>"
     _text(ET.SubElement(element, "questiontext", format="html"), text)
-    _text(ET.SubElement(element, "generalfeedback", format="html"), lms.feedback(question))
+    _text(ET.SubElement(element, "generalfeedback", format="html"), fields.feedback(question))
     ET.SubElement(element, "defaultgrade").text = str(question.points)
     ET.SubElement(element, "penalty").text = "0"
     ET.SubElement(element, "hidden").text = "0"
@@ -79,7 +79,7 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
     return element
 
 
-def cloze_field(entry: lms.Entry, weight: int) -> str:
+def cloze_field(entry: fields.Entry, weight: int) -> str:
     return f"{{{weight}:NUMERICAL:={entry.value}:{entry.tolerance}}}"
 
 
@@ -87,7 +87,7 @@ def _text(parent: ET.Element, value: str) -> None:
     ET.SubElement(parent, "text").text = value
 
 
-def weights(entries: list[lms.Entry]) -> list[int]:
+def weights(entries: list[fields.Entry]) -> list[int]:
     """Cloze weights: the fields' points, scaled to whole numbers (Moodle's mark is their sum)."""
     scale = math.lcm(*(entry.points.denominator for entry in entries))
     return [int(entry.points * scale) for entry in entries]

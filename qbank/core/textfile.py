@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qbank.errors import QbankError
+from qbank.core.errors import QbankError
 
 
 def read_text(path: Path, limit: int, what: str, hint: str) -> str:

@@ -15,11 +15,11 @@ from typing import ClassVar
 
 import sympy
 
-from qbank.errors import BadParam, IllPosed
-from qbank.exact import PLACES, from_text, scalars, to_float, to_text
-from qbank.model import Answer, Part, Rendered, Variant
-from qbank.params import REQUIRED, Param
-from qbank.seeding import variant_rng
+from qbank.core.errors import BadParam, IllPosed
+from qbank.core.exact import PLACES, from_text, scalars, to_float, to_text
+from qbank.core.model import Answer, Part, Rendered, Variant
+from qbank.core.params import REQUIRED, Param
+from qbank.core.seeding import variant_rng
 
 # A draw that conflicts with pins is redrawn; this bounds how often before the
 # conflict is reported as the user's ill-posed pin.
@@ -180,7 +180,7 @@ def _blamed_on_pins(exc: IllPosed, pinned: dict) -> IllPosed:
     if root in pinned or not pinned:
         return exc
     names = sorted(pinned)
-    reason = str(exc).removeprefix(f"parameter '{exc.param}': ")
+    reason = exc.problem
     return IllPosed(names[0], f"no drawn {exc.param} fits the pinned {', '.join(names)} ({reason}); "
                               f"pin {exc.param} too, or change the pin")
 

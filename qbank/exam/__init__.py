@@ -1,0 +1,5 @@
+"""What an exam is: the spec an instructor writes (`spec`), its roster (`roster`), and the plan
+that turns them into versions, seeds and variants (`plan`).
+
+May import `qbank.core` only.
+"""
