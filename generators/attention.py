@@ -68,7 +68,7 @@ class MhaParams(Generator):
             head, inner = p["key_dim"], H * p["key_dim"]
             in_proj = (E + k + v) * inner + (3 * inner if b else 0)
             out_proj = inner * E + (E if b else 0)
-        return {"head_dim": I(head), "in_proj": I(in_proj), "out_proj": I(out_proj), "total": I(in_proj + out_proj)}
+        return {"head_dim": head, "in_proj": in_proj, "out_proj": out_proj, "total": in_proj + out_proj}
 
     def render(self, p, answers):
         E, H = p["embed_dim"], p["num_heads"]
@@ -123,7 +123,7 @@ class BlockParams(Generator):
         attention = 4 * E * E + (4 * E if b else 0)
         ffn = 2 * E * F + (F + E if b else 0)
         norms = 2 * (2 * E if b else E)
-        return {"attention": I(attention), "ffn": I(ffn), "norms": I(norms), "total": I(attention + ffn + norms)}
+        return {"attention": attention, "ffn": ffn, "norms": norms, "total": attention + ffn + norms}
 
     def render(self, p, answers):
         E, F = p["d_model"], p["dim_feedforward"]
@@ -172,7 +172,7 @@ class KvCache(Generator):
     def solve(self, p):
         values = 2 * p["layers"] * p["batch"] * p["seq_len"] * p["kv_heads"] * p["head_dim"]
         size = values * p["bytes_per_value"]
-        return {"values": I(values), "bytes": I(size), "gib": sympy.Rational(size, GIB)}
+        return {"values": values, "bytes": size, "gib": sympy.Rational(size, GIB)}
 
     def render(self, p, answers):
         grouping = ("multi-head attention: every query head has its own key and value head"
@@ -218,7 +218,7 @@ class PatchEmbedding(Generator):
         tokens = patches + (1 if p["cls_token"] else 0)
         E = p["embed_dim"]
         params = p["channels"] * p["patch_size"] ** 2 * E + E + (E if p["cls_token"] else 0) + tokens * E
-        return {"patches": I(patches), "tokens": I(tokens), "params": I(params)}
+        return {"patches": patches, "tokens": tokens, "params": params}
 
     def render(self, p, answers):
         S, P, C, E = p["image_size"], p["patch_size"], p["channels"], p["embed_dim"]

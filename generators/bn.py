@@ -152,8 +152,8 @@ class Params(Generator):
         return {"channels": d.value("channels", channels)}
 
     def solve(self, p):
-        per_layer = tuple(sympy.Integer(2 * c) for c in p["channels"])
-        total = sum(per_layer, sympy.Integer(0))
+        per_layer = tuple(2 * c for c in p["channels"])
+        total = sum(per_layer)
         return {"trainable": total, "non_trainable": total, "total": 2 * total, "per_layer": per_layer}
 
     def render(self, p, answers):
@@ -204,7 +204,7 @@ class LayerNorm(Generator):
     def statistics(p):
         """Per-example mean and biased variance over the features (each row)."""
         n = len(p["z"][0])
-        mean = tuple(sum(row) / sympy.Integer(n) for row in p["z"])
+        mean = tuple(sympy.Rational(sum(row), n) for row in p["z"])
         return mean, tuple(sum((x - m) ** 2 for x in row) / n for row, m in zip(p["z"], mean))
 
     def check(self, p):

@@ -114,7 +114,7 @@ class ImageKernel(Generator):
                     kernel_grad[u][v] += up[i][j] * x
         pad_ = p["padding"]
         input_grad = tuple(tuple(row[pad_:len(row) - pad_]) for row in grad_padded[pad_:len(grad_padded) - pad_])
-        return {"count": sympy.Integer(oh * ow), "output": output,
+        return {"count": oh * ow, "output": output,
                 "input_grad": input_grad, "kernel_grad": tuple(map(tuple, kernel_grad))}
 
     def render(self, p, answers):
@@ -234,7 +234,7 @@ class UnknownKernel(Generator):
             if not (row.is_Integer and col.is_Integer and 1 <= row <= out[0] and 1 <= col <= out[1]):
                 raise IllPosed("known_outputs", f"entry {k} names output ({row}, {col}), outside the "
                                                 f"{out[0]}x{out[1]} output (1-based rows and columns)")
-            equations.append((symbolic[int(row) - 1][int(col) - 1], value))
+            equations.append((symbolic[row - 1][col - 1], value))
         return equations
 
     def solve(self, p):
@@ -244,7 +244,7 @@ class UnknownKernel(Generator):
 
     def render(self, p, answers):
         names = unknowns(p["kernel"])
-        known = ",\\ ".join(rf"Y_{{{int(r)},{int(c)}}} = {sympy.latex(v)}" for r, c, v in p["known_outputs"])
+        known = ",\\ ".join(rf"Y_{{{r},{c}}} = {sympy.latex(v)}" for r, c, v in p["known_outputs"])
         statement = (
             rf"The image $X$ is cross-correlated (deep-learning convolution: no kernel flip, no padding, stride "
             rf"{p['stride']}, 1-based indices) with a kernel $K$ whose entries ${', '.join(names)}$ are unknown:"
@@ -430,7 +430,7 @@ class Transposed(Generator):
 
     def solve(self, p):
         length = transposed_length(p)
-        answers = {"output_length": sympy.Integer(length)}
+        answers = {"output_length": length}
         if p["kernel_values"] is not None:
             matrix = [[ZERO] * length for _ in range(p["input_length"])]
             for i in range(p["input_length"]):
@@ -504,7 +504,7 @@ class Conv1dMultichannel(Generator):
                    for c in range(channels))
         dx = tuple(tuple(sum((g[t] * p["W"][c][i - t * s] for t in range(n) if 0 <= i - t * s < k), ZERO)
                          for i in range(length)) for c in range(channels))
-        return {"output_length": sympy.Integer(n), "output": y, "dL_dW": dW, "dL_dx": dx}
+        return {"output_length": n, "output": y, "dL_dW": dW, "dL_dx": dx}
 
     def render(self, p, answers):
         (channels, length), (_, k) = shape(p["x"]), shape(p["W"])

@@ -26,10 +26,6 @@ def size_formula(n, k, stride, padding, dilation=1) -> str:
             rf" = {out_size(n, k, stride, padding, dilation)}")
 
 
-def integers(*values):
-    return tuple(sympy.Integer(v) for v in values)
-
-
 class OutputShape(Generator):
     id = "conv.output_shape"
     title = "Output shape of a convolutional layer"
@@ -74,9 +70,9 @@ class OutputShape(Generator):
 
     @staticmethod
     def shape(p):
-        return {"out_height": sympy.Integer(out_size(p["height"], p["kernel_h"], p["stride"], p["padding"], p["dilation"])),
-                "out_width": sympy.Integer(out_size(p["width"], p["kernel_w"], p["stride"], p["padding"], p["dilation"])),
-                "out_channels": sympy.Integer(p["filters"])}
+        return {"out_height": out_size(p["height"], p["kernel_h"], p["stride"], p["padding"], p["dilation"]),
+                "out_width": out_size(p["width"], p["kernel_w"], p["stride"], p["padding"], p["dilation"]),
+                "out_channels": p["filters"]}
 
     def solve(self, p):
         answers = self.shape(p)
@@ -123,8 +119,8 @@ class Params(Generator):
                 "bias": d.form("bias", lambda: d.chance(0.8)), "framework": d.form_choice("framework", ("pytorch", "keras"))}
 
     def solve(self, p):
-        kh, kw, c, f = integers(p["kernel_h"], p["kernel_w"], p["in_channels"], p["filters"])
-        weights, biases = kh * kw * c * f, f if p["bias"] else sympy.Integer(0)
+        kh, kw, c, f = p["kernel_h"], p["kernel_w"], p["in_channels"], p["filters"]
+        weights, biases = kh * kw * c * f, f if p["bias"] else 0
         shape = (f, c, kh, kw) if p["framework"] == "pytorch" else (kh, kw, c, f)
         return {"weights": weights, "biases": biases, "total": weights + biases, "weight_shape": shape}
 
@@ -256,8 +252,8 @@ class NetworkSummary(Generator):
 
     def solve(self, p):
         rows = summarise(p["input"], p["layers"])
-        return {"shapes": tuple(integers(*shape) for shape, _ in rows),
-                "params": integers(*(n for _, n in rows)), "total": sympy.Integer(sum(n for _, n in rows))}
+        return {"shapes": tuple(tuple(shape) for shape, _ in rows),
+                "params": tuple(n for _, n in rows), "total": sum(n for _, n in rows)}
 
     def render(self, p, answers):
         h, w, c = p["input"]
@@ -314,7 +310,7 @@ class ReceptiveField(Generator):
         return p
 
     def solve(self, p):
-        return {"receptive_field": integers(*(after for _, _, _, after in receptive_steps(p["layers"])))}
+        return {"receptive_field": tuple(after for _, _, _, after in receptive_steps(p["layers"]))}
 
     def render(self, p, answers):
         boxes = ["Input"] + [rf"Layer {i}\\ kernel {layer['kernel']}, stride {layer['stride']}"
@@ -368,8 +364,8 @@ class Multiplications(Generator):
         self._shapes(p)
 
     def solve(self, p):
-        per_layer = integers(*(h * w * l["kernel"] ** 2 * c * l["filters"] for h, w, c, l in self._shapes(p)))
-        return {"per_layer": per_layer, "total": sum(per_layer, sympy.Integer(0))}
+        per_layer = tuple(h * w * l["kernel"] ** 2 * c * l["filters"] for h, w, c, l in self._shapes(p))
+        return {"per_layer": per_layer, "total": sum(per_layer)}
 
     def render(self, p, answers):
         listing = "\n".join(rf"\item {l['filters']} filters of {l['kernel']}\(\times\){l['kernel']}, stride {l['stride']}, "
@@ -432,8 +428,8 @@ class DepthwiseSeparable(Generator):
         standard = k2 * c_in * c_out + (c_out if b else 0)
         separable = k2 * c_in + (c_in if b else 0) + c_in * c_out + (c_out if b else 0)
         standard_mults, separable_mults = h * w * k2 * c_in * c_out, h * w * (k2 * c_in + c_in * c_out)
-        return {"standard_params": sympy.Integer(standard), "separable_params": sympy.Integer(separable),
-                "standard_mults": sympy.Integer(standard_mults), "separable_mults": sympy.Integer(separable_mults),
+        return {"standard_params": standard, "separable_params": separable,
+                "standard_mults": standard_mults, "separable_mults": separable_mults,
                 "ratio": sympy.Rational(separable_mults, standard_mults)}
 
     def render(self, p, answers):
@@ -487,9 +483,9 @@ class TextCnn(Generator):
     def solve(self, p):
         E, L, F, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]
         k = len(p["widths"])
-        shapes = tuple((sympy.Integer(F), sympy.Integer(L - w + 1)) for w in p["widths"]) + ((sympy.Integer(k * F),), (sympy.Integer(C),))
-        params = tuple(sympy.Integer(w * E * F + F) for w in p["widths"]) + (sympy.Integer(k * F * C + C),)
-        return {"shapes": shapes, "params": params, "total": sum(params, sympy.Integer(0))}
+        shapes = tuple((F, L - w + 1) for w in p["widths"]) + ((k * F,), (C,))
+        params = tuple(w * E * F + F for w in p["widths"]) + (k * F * C + C,)
+        return {"shapes": shapes, "params": params, "total": sum(params)}
 
     def render(self, p, answers):
         E, L, F, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]

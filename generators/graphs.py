@@ -85,7 +85,7 @@ class SkipConnection(Generator):
         gate = 1 if z > 0 else 0  # ReLU'(z)
         h = z * gate
         skip = 1 if p["skip"] else 0
-        return {"out": p["w2"] * h + skip * p["x"], "dout_dw1": sympy.Integer(p["w2"] * gate) * p["x"],
+        return {"out": p["w2"] * h + skip * p["x"], "dout_dw1": p["w2"] * gate * p["x"],
                 "dout_dx": p["w2"] * gate * p["w1"] + skip}
 
     def render(self, p, answers):

@@ -41,9 +41,8 @@ class Gates(Generator):
     def solve(self, p):
         number = dict(zip(EQUATIONS, p["layout"]))
         gates = {gate: p["order"].index(gate) + 1 for gate in GATES}
-        return ({gate: sympy.Integer(k) for gate, k in gates.items()}
-                | {f"{gate}_equation": sympy.Integer(number[f"g{k}"]) for gate, k in gates.items()}
-                | {"cell": CELL_STATE, "cell_equation": sympy.Integer(number["cell"])})
+        return (gates | {f"{gate}_equation": number[f"g{k}"] for gate, k in gates.items()}
+                | {"cell": CELL_STATE, "cell_equation": number["cell"]})
 
     def render(self, p, answers):
         k = {gate: p["order"].index(gate) + 1 for gate in GATES}
@@ -202,7 +201,7 @@ class BpttStep(Generator):
         steps = self.forward(p)
         w = p["weights"]
         grads = [None] * len(steps)
-        dh, dc_next, f_next = sympy.Integer(p["upstream"]), ZERO, ZERO
+        dh, dc_next, f_next = p["upstream"], ZERO, ZERO
         for t in reversed(range(len(steps))):
             s = steps[t]
             dc = dh * s["o"] * (1 - s["tanh_c"] ** 2) + dc_next * f_next

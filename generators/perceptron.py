@@ -51,7 +51,7 @@ class Epoch(Generator):
     def solve(self, p):
         steps = self.run(p)
         return {"w": tuple(s[2] for s in steps), "b": tuple(s[3] for s in steps),
-                "mistakes": sympy.Integer(sum(1 for s in steps if s[1]))}
+                "mistakes": sum(1 for s in steps if s[1])}
 
     def render(self, p, answers):
         rows = " \\\\\n".join(

@@ -75,7 +75,7 @@ class RecurrentCount(Generator):
         return rf"PyTorch's \texttt{{{self.torch_layer}}} keeps two bias vectors per gate, $b_{{ih}}$ and $b_{{hh}}$."
 
     def solve(self, p):
-        D, H, O, V = (sympy.Integer(p[k]) for k in ("input_size", "hidden_size", "output_size", "vocab_size"))
+        D, H, O, V = (p[k] for k in ("input_size", "hidden_size", "output_size", "vocab_size"))
         layer = layer_count(self.gates, D, H, self.vectors(p))
         head = O * H + (O if self.vectors(p) else 0)
         answers = {self.layer: layer, "head": head, "total": V * D + layer + head}
@@ -210,7 +210,7 @@ class HiddenFromParams(Generator):
         """Both roots of H^2 + (D + b) H - total/4 = 0 by the quadratic formula: exact and fast for
         any total (sympy.solve takes seconds on large pinned counts)."""
         linear = p["input_size"] + (1 if p["convention"] == "keras" else 2)
-        root = sympy.sqrt(sympy.Integer(linear * linear + p["total"]))
+        root = sympy.sqrt(linear * linear + p["total"])
         return ((-linear + root) / 2, (-linear - root) / 2)
 
     def check(self, p):

@@ -65,7 +65,7 @@ class ReluDerivatives(Generator):
 
     def _hand_solvable(self, p) -> bool:
         """No pre-activation exactly 0, a live last step (else every derivative is 0), small numbers."""
-        steps = unroll({k: sympy.sympify(v) for k, v in p.items()})
+        steps = unroll(p)
         return (all(s["z"] != 0 for s in steps) and steps[-1]["z"] > 0
                 and all(abs(v) <= self.max_abs for v in scalars(list(self.solve_steps(steps).values()))))
 
@@ -323,8 +323,7 @@ class BinaryAddition(Generator):
             hs.append(h)
             ys.append(step(sum(w * v for w, v in zip(ADDER_OUTPUT, h)) - sympy.Rational(1, 2)))
         total = p["a"] + p["b"]
-        return {"h": tuple(hs), "y": tuple(ys), "sum_bits": tuple(sympy.Integer((total >> t) & 1)
-                                                                 for t in range(p["bits"] + 1))}
+        return {"h": tuple(hs), "y": tuple(ys), "sum_bits": tuple((total >> t) & 1 for t in range(p["bits"] + 1))}
 
     def render(self, p, answers):
         T = p["bits"] + 1

@@ -7,13 +7,11 @@ import math
 import sympy
 
 from qbank.core.errors import IllPosed
-from qbank.core.exact import decimal_latex, exp, latex, log, sigmoid, terminates, to_float
+from qbank.core.exact import decimal, decimal_latex, exp, latex, log, sigmoid, terminates, to_float
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Matrix, Num, Vector
 from qbank.core.tex import display, keyed
-
-I = sympy.Integer
 
 
 class MlpParams(Generator):
@@ -38,8 +36,8 @@ class MlpParams(Generator):
 
     def solve(self, p):
         sizes = self.widths(p)
-        per_layer = tuple(I(n_in * n_out + (n_out if p["bias"] else 0)) for n_in, n_out in zip(sizes, sizes[1:]))
-        return {"per_layer": per_layer, "total": sum(per_layer, I(0))}
+        per_layer = tuple(n_in * n_out + (n_out if p["bias"] else 0) for n_in, n_out in zip(sizes, sizes[1:]))
+        return {"per_layer": per_layer, "total": sum(per_layer)}
 
     def render(self, p, answers):
         hidden = ", ".join(str(h) for h in p["hidden"]) or "none"
@@ -82,8 +80,8 @@ class Batches(Generator):
         full, rest = divmod(n, b)
         iterations = full if p["drop_last"] or rest == 0 else full + 1
         last = rest if rest and not p["drop_last"] else b
-        return {"iterations_per_epoch": I(iterations), "last_batch": I(last),
-                "dropped": I(rest if p["drop_last"] else 0), "total_iterations": I(iterations * p["epochs"])}
+        return {"iterations_per_epoch": iterations, "last_batch": last,
+                "dropped": rest if p["drop_last"] else 0, "total_iterations": iterations * p["epochs"]}
 
     def render(self, p, answers):
         n, b, e = p["samples"], p["batch_size"], p["epochs"]
@@ -195,7 +193,7 @@ class Dropout(Generator):
 
     def render(self, p, answers):
         # as Python writes it: 0.25, or 1/3 where the decimal does not end
-        drop = f"{float(p['p']):g}" if terminates(p["p"], 6) else f"{p['p'].p}/{p['p'].q}"
+        drop = decimal(p["p"], 6) if terminates(p["p"], 6) else f"{p['p'].p}/{p['p'].q}"
         statement = (
             rf"A dropout layer as \texttt{{nn.Dropout(p={drop})}} ($p$ is the probability of dropping an entry) uses "
             r"inverted dropout: in training it multiplies each entry by a random mask value $m_i \in \{0, 1\}$ "

@@ -103,9 +103,19 @@ class Choice(Param):
         return "one of " + ", ".join(repr(o) for o in self.options)
 
     def parse(self, raw, name):
-        if isinstance(raw, bool) or raw not in self.options:
-            raise BadParam(name, f"expected {self.describe()}, got {raw!r}")
-        return raw
+        """The declared option itself: a pinned 1.0 or "1" is the option 1, so a generator never
+        sees the float or the string (1.0 in a sum would make the exact answer a float)."""
+        if isinstance(raw, str) and raw in self.options:
+            return raw
+        numbers = [option for option in self.options if not isinstance(option, str)]
+        if numbers and not isinstance(raw, bool) and isinstance(raw, (int, float, str)):
+            try:
+                number = rational(raw, name)
+            except BadParam:
+                number = None
+            if number is not None and number in numbers:
+                return numbers[numbers.index(number)]
+        raise BadParam(name, f"expected {self.describe()}, got {raw!r}")
 
 
 class Vector(Param):
