@@ -16,8 +16,8 @@ from qbank.core.tex import as_asked, display, factor, sequence, step_value
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
 
-def relu_grad(z, at_zero) -> sympy.Integer:
-    return ONE if z > 0 else sympy.Integer(at_zero) if z == 0 else ZERO
+def relu_grad(z, at_zero):
+    return ONE if z > 0 else at_zero if z == 0 else ZERO
 
 
 def unroll(p) -> list[dict]:

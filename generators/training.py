@@ -240,7 +240,8 @@ class Backprop(Generator):
         x = d.value("x", lambda: d.integers(2, -2, 2, exclude=(0,)))
         b1 = d.value("b1", lambda: d.integers(hidden, -1, 1))
         W1 = d.value("W1", lambda: self._hidden_weights(d, x, b1, hidden, activation))
-        h = [max(z, 0.0) if activation == "relu" else 1 / (1 + math.exp(-z)) for z in self._floats(x, W1, b1)]
+        z1 = [float(z) for z in self._pre_activations(x, W1, b1)]  # floats: a screen of the draw, not the key
+        h = [max(z, 0.0) if activation == "relu" else 1 / (1 + math.exp(-z)) for z in z1]
         W2, b2 = d.value("W2", lambda: None), d.value("b2", lambda: None)
         for _ in range(100):  # a sigmoid output away from 0 and 1: its cross-entropy is not swamped by rounding
             W2_drawn = W2 or (tuple(d.pick(HALVES) for _ in range(hidden)),)
@@ -253,17 +254,16 @@ class Backprop(Generator):
                 "lr": d.form_choice("lr", (sympy.Rational(1, 10), sympy.Rational(1, 4), sympy.Rational(1, 2)))}
 
     @staticmethod
-    def _floats(x, W1, b1):
-        """Hidden pre-activations as floats (b1 may be a pin of another length: check() says so)."""
-        return [sum(float(w) * float(v) for w, v in zip(row, x)) + (float(b1[i]) if i < len(b1) else 0.0)
-                for i, row in enumerate(W1)]
+    def _pre_activations(x, W1, b1):
+        """Hidden pre-activations (b1 may be a pin of another length: check() says so)."""
+        return [sum(w * v for w, v in zip(row, x)) + (b1[i] if i < len(b1) else 0) for i, row in enumerate(W1)]
 
     def _hidden_weights(self, d, x, b1, hidden, activation):
         """W1 with every sigmoid unit out of saturation (|z| <= 3), every ReLU unit off its kink and
         one alive at least."""
         for _ in range(100):
             W1 = tuple(tuple(d.pick(HALVES) for _ in range(2)) for _ in range(hidden))
-            z = self._floats(x, W1, b1)
+            z = self._pre_activations(x, W1, b1)
             if (all(abs(v) <= 3 for v in z) if activation == "sigmoid" else all(z) and max(z) > 0):
                 break
         return W1
