@@ -30,6 +30,8 @@ def code(call: str) -> str:
 class MhaParams(Generator):
     id = "attn.mha_params"
     title = "Parameters of a multi-head attention layer"
+    refuses = ("num_heads that do not divide embed_dim (PyTorch)",
+               "key_dim with PyTorch's layer, or without it for Keras's")
     topics = ("attention", "counting")
     params = {"embed_dim": Int(1, 8192), "num_heads": Int(1, 128), "bias": Bool(),
               "convention": Choice("pytorch", "keras"), "key_dim": Int(1, 1024, default=None),
@@ -102,6 +104,7 @@ class MhaParams(Generator):
 class BlockParams(Generator):
     id = "transformer.block_params"
     title = "Parameters of a transformer encoder block"
+    refuses = ("nhead that does not divide d_model",)
     topics = ("attention", "transformer", "counting")
     params = {"d_model": Int(1, 8192), "nhead": Int(1, 128), "dim_feedforward": Int(1, 32768), "bias": Bool(),
               "norm_first": Bool()}
@@ -151,6 +154,7 @@ class BlockParams(Generator):
 class KvCache(Generator):
     id = "attn.kv_cache"
     title = "Memory of a decoder's key-value cache"
+    refuses = ("kv_heads that do not divide heads",)
     topics = ("attention", "transformer", "counting")
     params = {"layers": Int(1, 256), "heads": Int(1, 256), "kv_heads": Int(1, 256), "head_dim": Int(1, 1024),
               "seq_len": Int(1, 1_048_576), "batch": Int(1, 1024), "bytes_per_value": Choice(1, 2, 4)}
@@ -197,6 +201,7 @@ class KvCache(Generator):
 class PatchEmbedding(Generator):
     id = "vit.patch_embedding"
     title = "A vision transformer's patch embedding"
+    refuses = ("patch_size that does not divide image_size",)
     topics = ("attention", "transformer", "counting")
     params = {"image_size": Int(1, 4096), "patch_size": Int(1, 512), "channels": Int(1, 64),
               "embed_dim": Int(1, 8192), "cls_token": Bool()}
@@ -242,6 +247,9 @@ class PatchEmbedding(Generator):
 class ScaledDotProduct(Generator):
     id = "attn.scaled_dot_product"
     title = "Scaled dot-product attention by hand"
+    refuses = ("K of another width than Q, V with another number of rows than K",
+               "a width without a whole square root",
+               "a causal mask with more keys than queries")
     labels = {"scores": "S", "weights": "A", "output": "O"}
     topics = ("attention",)
     params = {"Q": Matrix(Num(-10, 10), max_rows=4, max_cols=16), "K": Matrix(Num(-10, 10), max_rows=4, max_cols=16),

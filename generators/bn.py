@@ -47,6 +47,9 @@ def statistics(p):
 class Statistics(Generator):
     id = "bn.statistics"
     title = "Batch normalisation of a batch in training mode"
+    refuses = ("a batch of fewer than 2 examples",
+               "gamma or beta of another length than z's rows",
+               "a feature of zero variance with eps = 0")
     labels = {"mean": r"\mu_#", "std": r"\sigma_#", "z_norm": r"\hat z", "y": "y"}
     topics = ("normalisation",)
     params = {
@@ -177,6 +180,9 @@ class Params(Generator):
 class LayerNorm(Generator):
     id = "norm.layer_norm"
     title = "Layer normalisation of each example's features"
+    refuses = ("an example of fewer than 2 features",
+               "gamma or beta of another length than z's rows",
+               "an example of zero variance with eps = 0")
     labels = {"mean": r"\mu_#", "var": r"\sigma^2_#", "z_norm": r"\hat z", "y": "y"}
     topics = ("normalisation", "transformer")
     params = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sympy
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
@@ -55,6 +57,9 @@ def ones_like_output(out) -> tuple:
 class ImageKernel(Generator):
     id = "conv.image_kernel"
     title = "Image convolved with a kernel: feature map and gradients"
+    refuses = ("a kernel larger than the padded image",
+               "a stride that does not tile the padded image",
+               "upstream of another shape than the output")
     labels = {"output": "Y", "input_grad": r"\partial L/\partial X", "kernel_grad": r"\partial L/\partial K"}
     topics = ("cnn", "backprop")
     params = {
@@ -177,6 +182,8 @@ class ImageKernel(Generator):
 class UnknownKernel(Generator):
     id = "conv.unknown_kernel"
     title = "Recover unknown kernel entries from known outputs"
+    refuses = ("known outputs that do not determine every unknown, or contradict each other",
+               "a kernel with no unknown entries")
     labels = {"x": "x", "y": "y"}
     topics = ("cnn",)
     params = {"image": Matrix(Num(), max_rows=12, max_cols=12), "kernel": Matrix(NumOrName(), max_rows=5, max_cols=5),
@@ -215,13 +222,20 @@ class UnknownKernel(Generator):
         names = unknowns(p["kernel"])
         if not names:
             raise IllPosed("kernel", 'has no unknown entries; name them, e.g. "x"')
-        equations = self._equations(p)
-        system, rhs = sympy.linear_eq_to_matrix([lhs - value for lhs, value in equations], *map(sympy.Symbol, names))
+        system, rhs = self._system(p)
         if system.rank() < len(names):
-            raise IllPosed("known_outputs", f"{len(equations)} known outputs do not determine {', '.join(names)} "
+            raise IllPosed("known_outputs", f"{system.shape[0]} known outputs do not determine {', '.join(names)} "
                                             "uniquely; give more (independent) outputs")
-        if system.row_join(rhs).rank() > len(names):
+        if system.hstack(rhs).rank() > len(names):
             raise IllPosed("known_outputs", "the known outputs contradict each other for any kernel")
+
+    def _system(self, p):
+        """The known outputs as a linear system A k = b over the rationals, in the unknowns'
+        row-major order. Domain matrices eliminate 25 unknowns in milliseconds where Matrix.rank
+        and sympy.solve take minutes."""
+        equations = [lhs - value for lhs, value in self._equations(p)]
+        system, rhs = sympy.linear_eq_to_matrix(equations, *map(sympy.Symbol, unknowns(p["kernel"])))
+        return DomainMatrix.from_Matrix(system).convert_to(QQ), DomainMatrix.from_Matrix(rhs).convert_to(QQ)
 
     def _equations(self, p):
         (h, w), (kh, kw) = shape(p["image"]), shape(p["kernel"])
@@ -238,9 +252,9 @@ class UnknownKernel(Generator):
         return equations
 
     def solve(self, p):
-        names = unknowns(p["kernel"])
-        solution = sympy.solve([lhs - value for lhs, value in self._equations(p)], [sympy.Symbol(n) for n in names], dict=True)[0]
-        return {n: solution[sympy.Symbol(n)] for n in names}
+        # check() proved the solution unique
+        system, rhs = self._system(p)
+        return dict(zip(unknowns(p["kernel"]), system.lu_solve(rhs).to_Matrix()))
 
     def render(self, p, answers):
         names = unknowns(p["kernel"])
@@ -271,6 +285,9 @@ def symbols(kernel):
 class Pool(Generator):
     id = "conv.pool"
     title = "Max or average pooling: forward and backward"
+    refuses = ("a window larger than the input",
+               "upstream of another shape than the output",
+               "a max-pooling window with a tie for its maximum")
     labels = {"output": "Y", "input_grad": r"\partial L/\partial X"}
     topics = ("cnn", "backprop")
     params = {"input": Matrix(Num(), max_rows=16, max_cols=16), "mode": Choice("max", "avg"), "size": Int(1, 8),
@@ -379,6 +396,9 @@ def transposed_length(p) -> int:
 class Transposed(Generator):
     id = "conv.transposed"
     title = "Transposed 1-D convolution: output length and the convolution as a matrix"
+    refuses = ("output_padding not smaller than the stride or the dilation",
+               "padding that removes the whole output",
+               "kernel_values of another length than the kernel, or with too many inputs or outputs for the matrix")
     labels = {"matrix": "M"}
     topics = ("cnn", "counting")
     params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
@@ -471,6 +491,9 @@ class Transposed(Generator):
 class Conv1dMultichannel(Generator):
     id = "conv.conv1d_multichannel"
     title = "A multi-channel 1-D convolution: output and gradients"
+    refuses = ("W with another number of rows than x",
+               "a filter longer than the input",
+               "upstream of another length than the output")
     labels = {"output": "y_#", "dL_dW": r"\partial L/\partial W", "dL_dx": r"\partial L/\partial x"}
     topics = ("cnn", "backprop")
     params = {"x": Matrix(Num(-100, 100), max_rows=8, max_cols=32), "W": Matrix(Num(-100, 100), max_rows=8, max_cols=16),
@@ -537,6 +560,7 @@ def latex_vector(values) -> str:
 class AsFullyConnected(Generator):
     id = "conv.as_fc"
     title = "A 1-D convolution written as a fully connected layer"
+    refuses = ("a filter with more weights than inputs",)
     labels = {"matrix": "M"}
     topics = ("cnn",)
     params = {"n": Int(1, 32), "w": Vector(Num(-100, 100), 1, 8), "stride": Int(1, 4)}
@@ -567,7 +591,7 @@ class AsFullyConnected(Generator):
             rf"and the filter $({names}) = {latex_vector(p['w'])}$ maps an input $x$ of length {n} to "
             rf"{rows} outputs, $y_t = \sum_u w_u\, x_{{(t-1) \cdot {s} + u}}$. The same map is a fully connected "
             rf"layer $y = M x$ without bias whose {rows}\(\times\){n} matrix $M$ shares the filter's weights.")
-        parts = (Part(rf"Write $M$, with the values of the weights (0 where an output does not see an input).",
+        parts = (Part(r"Write $M$, with the values of the weights (0 where an output does not see an input).",
                       ("matrix",), 2),
                  )
         pattern = r" \\ ".join(" & ".join(f"w_{c - r * s + 1}" if 0 <= c - r * s < k else "0" for c in range(n))

@@ -29,6 +29,7 @@ def size_formula(n, k, stride, padding, dilation=1) -> str:
 class OutputShape(Generator):
     id = "conv.output_shape"
     title = "Output shape of a convolutional layer"
+    refuses = ("a kernel (with its dilation) wider than the padded input",)
     topics = ("cnn", "counting")
     params = {
         "height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
@@ -216,6 +217,8 @@ def summarise(input_shape, layers):
 class NetworkSummary(Generator):
     id = "conv.network_summary"
     title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
+    refuses = ("a layer that does not fit its input (a kernel or window too large, 'same' with an even kernel or "
+               "a stride, a layer after the wrong kind)",)
     topics = ("cnn", "counting")
     params = {"input": Vector(Int(1, 4096), 3, 3), "layers": Records(types=LAYER_TYPES, max_len=16)}
     version = 2
@@ -332,6 +335,7 @@ class ReceptiveField(Generator):
 class Multiplications(Generator):
     id = "conv.multiplications"
     title = "Multiplications of a stack of convolutions (e.g. a 1x1 bottleneck)"
+    refuses = ("a kernel that does not fit the padded input",)
     topics = ("cnn", "cost", "counting")
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
               "layers": Records({"kernel": Int(1, 15), "filters": Int(1, 4096), "stride": Int(1, 8, default=1),
@@ -389,6 +393,7 @@ class Multiplications(Generator):
 class DepthwiseSeparable(Generator):
     id = "conv.depthwise_separable"
     title = "A depthwise separable convolution against a standard one"
+    refuses = ("'same' padding with a stride other than 1 or an even kernel", "a kernel larger than the input")
     topics = ("cnn", "cost", "counting")
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096), "out_channels": Int(1, 4096),
               "kernel": Int(1, 15), "stride": Int(1, 4), "padding": Choice("same", "valid"), "bias": Bool()}
@@ -463,6 +468,7 @@ class DepthwiseSeparable(Generator):
 class TextCnn(Generator):
     id = "conv.text_cnn"
     title = "Shapes and parameters of a sentence-classification CNN"
+    refuses = ("a filter wider than the sentence",)
     topics = ("cnn", "nlp", "counting")
     params = {"embedding_size": Int(1, 4096), "sentence_length": Int(1, 4096), "widths": Vector(Int(1, 32), 1, 6),
               "filters": Int(1, 1024), "classes": Int(2, 1000)}

@@ -60,6 +60,7 @@ class Sigmoid(Generator):
 class SkipConnection(Generator):
     id = "graph.skip_connection"
     title = "Gradients with and without a skip connection"
+    refuses = ("w1 * x = 0 (ReLU's kink)",)
     labels = {"out": r"\mathrm{out}",
               "dout_dw1": r"\partial\,\mathrm{out}/\partial w_1",
               "dout_dx": r"\partial\,\mathrm{out}/\partial x"}

@@ -22,6 +22,7 @@ def kl(p, q, base):
 class Divergence(Generator):
     id = "info.divergence"
     title = "KL and Jensen-Shannon divergence of two discrete distributions"
+    refuses = ("p or q that are not positive probabilities adding up to 1, or of different lengths",)
     labels = {"kl_pq": r"\mathrm{KL}(p\|q)", "kl_qp": r"\mathrm{KL}(q\|p)", "js": r"\mathrm{JS}(p, q)"}
     topics = ("information",)
     params = {"p": Vector(Num(0, 1), 2, 8), "q": Vector(Num(0, 1), 2, 8), "base": Choice(2, "e")}

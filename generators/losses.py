@@ -5,11 +5,11 @@ from __future__ import annotations
 import sympy
 
 from qbank.core.errors import IllPosed
-from qbank.core.exact import decimal_latex, log, sigmoid
+from qbank.core.exact import log, sigmoid
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Choice, Int, Num, Vector
-from qbank.core.tex import keyed
+from qbank.core.tex import given, keyed
 
 R = sympy.Rational
 
@@ -17,6 +17,7 @@ R = sympy.Rational
 class SoftmaxCrossEntropy(Generator):
     id = "loss.softmax_ce"
     title = "Softmax, cross-entropy and its gradient"
+    refuses = ("a target class beyond the logits",)
     labels = {"probs": "p_#", "loss": "L", "grad": r"\partial L/\partial z_#"}
     topics = ("losses",)
     params = {"logits": Vector(Num(-20, 20), 2, 10), "target": Int(1, 10)}
@@ -58,11 +59,6 @@ class SoftmaxCrossEntropy(Generator):
         return Rendered(statement, parts, solution)
 
 
-def given(values) -> str:
-    """A vector of given numbers as the instructor writes them (decimals)."""
-    return decimal_latex(tuple(values))
-
-
 class BinaryCrossEntropy(Generator):
     id = "loss.bce_grad"
     title = "Binary cross-entropy through a sigmoid and its gradient"
@@ -83,7 +79,7 @@ class BinaryCrossEntropy(Generator):
 
     def render(self, p, answers):
         statement = (
-            rf"A logistic unit outputs $a = \sigma(z) = 1/(1 + e^{{-z}})$ for the logit $z = {decimal_latex(p['z'])}$; the "
+            rf"A logistic unit outputs $a = \sigma(z) = 1/(1 + e^{{-z}})$ for the logit $z = {given(p['z'])}$; the "
             rf"label is $y = {p['y']}$. The loss is the binary cross-entropy with natural logs, "
             r"$L = -(y \ln a + (1 - y)\ln(1 - a))$.")
         parts = (Part("Compute $a$.", ("a",), 1), Part("Compute $L$.", ("loss",), 1),

@@ -22,6 +22,7 @@ EQUATIONS = ("g1", "g2", "g3", "candidate", "cell", "hidden")
 class Gates(Generator):
     id = "lstm.gates"
     title = "LSTM: identify the forget, input and output gates"
+    refuses = ("an order or layout that is not a permutation",)
     topics = ("rnn", "lstm")
     version = 2
     # order: which gate each of g_1, g_2, g_3 is; layout: the displayed number of each equation in
@@ -163,6 +164,7 @@ class Forward(Generator):
 class BpttStep(Generator):
     id = "lstm.bptt_step"
     title = "Backpropagation through a scalar LSTM without biases"
+    refuses = ("upstream = 0",)
     labels = {"h": "h_#", "c": "c_#", "dL_dh": r"\partial L/\partial h_#", "dL_dc": r"\partial L/\partial c_#",
               "dL_di": r"\partial L/\partial i_#", "dL_df": r"\partial L/\partial f_#",
               "dL_do": r"\partial L/\partial o_#", "dL_dg": r"\partial L/\partial g_#"}

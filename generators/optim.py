@@ -9,7 +9,7 @@ from qbank.core.exact import decimal, decimal_latex, sigmoid, to_float
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Num, Vector
-from qbank.core.tex import keyed, sequence
+from qbank.core.tex import given, keyed, sequence
 
 R = sympy.Rational
 # Learning rates with the slopes |a| that make each step shrink the distance to the minimum by
@@ -50,12 +50,13 @@ def check_quadratic(p):
 def quadratic_statement(p) -> str:
     loss = sympy.latex((p["a"] * sympy.Symbol("p") + p["b"]) ** 2)
     return (rf"The loss $L(p) = {loss}$ is minimised from $p_0 = {sympy.latex(p['p0'])}$ with learning rate "
-            rf"$\eta = {decimal(p['lr'], 8)}$ for {p['steps']} steps.")
+            rf"$\eta = {given(p['lr'])}$ for {p['steps']} steps.")
 
 
 class GdSteps(Generator):
     id = "optim.gd_steps"
     title = "Gradient descent on a one-dimensional loss"
+    refuses = ("a = 0",)
     labels = {"p": "p_#"}
     topics = ("optimisation",)
     params = dict(QUADRATIC)
@@ -85,7 +86,7 @@ class GdSteps(Generator):
         x, steps = p["p0"], []
         for t, new in enumerate(answers["p"].exact, 1):
             steps.append(rf"$L'({sympy.latex(x)}) = {sympy.latex(quadratic_grad(p, x))}$, "
-                         rf"$p_{t} = {decimal(new, 8)}$")
+                         rf"$p_{t} = {given(new)}$")
             x = new
         solution = (rf"$L'(p) = 2\cdot{sympy.latex(p['a'])}\,({sympy.latex(p['a'] * sympy.Symbol('p') + p['b'])})$. "
                     + "; ".join(steps) + rf". So $p = {answers['p'].latex}$.")
@@ -95,6 +96,7 @@ class GdSteps(Generator):
 class MomentumStep(Generator):
     id = "optim.momentum_step"
     title = "SGD with momentum (PyTorch convention)"
+    refuses = ("a = 0",)
     labels = {"velocity": "v_#", "p": "p_#"}
     topics = ("optimisation",)
     params = dict(QUADRATIC) | {"momentum": Num(0, 1), "nesterov": Bool(default=False)}
@@ -129,11 +131,11 @@ class MomentumStep(Generator):
     def render(self, p, answers):
         rule = (r"$v \leftarrow \mu v + g$, $p \leftarrow p - \eta\,(g + \mu v)$ (Nesterov)" if p["nesterov"]
                 else r"$v \leftarrow \mu v + g$, $p \leftarrow p - \eta\, v$")
-        statement = (quadratic_statement(p) + rf" It uses SGD with momentum $\mu = {decimal(p['momentum'], 8)}$ in "
+        statement = (quadratic_statement(p) + rf" It uses SGD with momentum $\mu = {given(p['momentum'])}$ in "
                      rf"PyTorch's convention: with $g = L'(p)$ and $v_0 = 0$, {rule}.")
         parts = (Part(rf"Give the velocities ${sequence('v', p['steps'])}$.", ("velocity",), 2),
                  Part(rf"Give ${sequence('p', p['steps'])}$.", ("p",), 2))
-        lines = ", ".join(rf"$g_{t} = {decimal(g, 8)}$, $v_{t} = {decimal(v, 8)}$, $p_{t} = {decimal(x, 8)}$"
+        lines = ", ".join(rf"$g_{t} = {given(g)}$, $v_{t} = {given(v)}$, $p_{t} = {given(x)}$"
                           for t, (g, v, x) in enumerate(self.run(p), 1))
         solution = (rf"Step by step: {lines}. So $v = {answers['velocity'].latex}$ and $p = {answers['p'].latex}$.")
         return Rendered(statement, parts, solution)
@@ -153,6 +155,7 @@ def first_step(p, g, scale1, scale2):
 class AdamStep(Generator):
     id = "optim.adam_step"
     title = "Adam on a sigmoid neuron with binary cross-entropy"
+    refuses = ("x = 0", "|w x + b| > 30 (a saturated sigmoid)")
     labels = {"y_hat": r"\hat y", "w": "w_#", "b": "b_#"}
     topics = ("optimisation",)
     params = {"x": Num(-100, 100), "y": Num(0, 1), "w": Num(-100, 100), "b": Num(-100, 100), "lr": Num(0, 10),
@@ -212,11 +215,11 @@ class AdamStep(Generator):
     def render(self, p, answers):
         corrected = p["bias_correction"]
         statement = (
-            rf"A sigmoid neuron $\hat y = \sigma(w x + b)$ with $x = {decimal(p['x'], 8)}$, $w = {decimal(p['w'], 8)}$, "
-            rf"$b = {decimal(p['b'], 8)}$ is trained on the target $y = {decimal(p['y'], 8)}$ with binary cross-entropy "
-            rf"(so $\partial L/\partial z = \hat y - y$) by Adam with $\eta = {decimal(p['lr'], 8)}$, "
-            rf"$\beta_1 = {decimal(p['beta1'], 8)}$, $\beta_2 = {decimal(p['beta2'], 8)}$, "
-            rf"$\varepsilon = {decimal(p['eps'], 10)}$, $m_0 = v_0 = 0$, "
+            rf"A sigmoid neuron $\hat y = \sigma(w x + b)$ with $x = {given(p['x'])}$, $w = {given(p['w'])}$, "
+            rf"$b = {given(p['b'])}$ is trained on the target $y = {given(p['y'])}$ with binary cross-entropy "
+            rf"(so $\partial L/\partial z = \hat y - y$) by Adam with $\eta = {given(p['lr'])}$, "
+            rf"$\beta_1 = {given(p['beta1'])}$, $\beta_2 = {given(p['beta2'])}$, "
+            rf"$\varepsilon = {given(p['eps'])}$, $m_0 = v_0 = 0$, "
             + ("with bias correction: " r"$\theta \leftarrow \theta - \eta\, \hat m/(\sqrt{\hat v} + \varepsilon)$, "
                r"$\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$."
                if corrected else
@@ -238,6 +241,7 @@ class AdamStep(Generator):
 class CriticalPoints(Generator):
     id = "optim.critical_points"
     title = "Critical point of a quadratic in two variables: gradient, Hessian, kind"
+    refuses = ("a singular Hessian (4ac = b^2)",)
     labels = {"hessian": r"\nabla^2 f"}
     topics = ("optimisation", "calculus")
     params = {"coeffs": Vector(Num(-50, 50), 5, 5)}

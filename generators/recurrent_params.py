@@ -16,6 +16,7 @@ from qbank.core.params import Bool, Choice, Int
 # Sampled sizes: any width in these ranges, so that two students rarely get the same count.
 INPUT_SIZES = (2, 300)
 HIDDEN_SIZES = (2, 256)
+QUARTER = sympy.Rational(1, 4)
 
 
 def bias_vectors(p) -> int:
@@ -186,6 +187,7 @@ class GruCount(RecurrentCount):
 class HiddenFromParams(Generator):
     id = "lstm.hidden_from_params"
     title = "Hidden size of an LSTM from its parameter count"
+    refuses = ("a total that no whole hidden size gives",)
     labels = {"hidden_size": "H"}
     topics = ("rnn", "lstm", "counting")
     params = {"input_size": Int(1, 100_000), "total": Int(1, 10**9), "convention": Choice("keras", "pytorch")}
@@ -204,7 +206,7 @@ class HiddenFromParams(Generator):
         """4 H^2 + 4 (D + b) H - total = 0, divided by 4."""
         H = sympy.Symbol("H")
         vectors = 1 if p["convention"] == "keras" else 2
-        return H, sympy.expand(layer_count(4, p["input_size"], H, vectors) / 4) - sympy.Rational(p["total"], 4)
+        return H, sympy.expand(layer_count(4, p["input_size"], H, vectors) / 4) - p["total"] * QUARTER
 
     def _roots(self, p):
         """Both roots of H^2 + (D + b) H - total/4 = 0 by the quadratic formula: exact and fast for

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.core.exact import decimal
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Num, Vector
-from qbank.core.tex import keyed, sequence
+from qbank.core.tex import given, keyed, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 R = sympy.Rational
@@ -36,11 +35,6 @@ def run(p):
         steps.append({"v": v, "y": spike, "s": surrogate, "dv": d_v})
         kept, d_kept = (ZERO, dict.fromkeys(names, ZERO)) if spike else (v, d_v)
     return steps
-
-
-def num(x) -> str:
-    """A parameter as the decimal an instructor writes (0.95, not 19/20)."""
-    return decimal(x, 8)
 
 
 class Lif(Generator):
@@ -88,13 +82,13 @@ class Lif(Generator):
         xs = ",\\ ".join(sympy.latex(x) for x in p["x"])
         statement = (
             rf"A leaky integrate-and-fire neuron receives inputs $x = ({xs})$ over {T} steps with weight "
-            rf"$w = {num(p['w'])}$, bias $b = {num(p['b'])}$, decay $\beta = {num(p['beta'])}$ and threshold "
-            rf"$\theta = {num(p['threshold'])}$, starting from $V_0 = {num(p['v0'])}$:"
+            rf"$w = {given(p['w'])}$, bias $b = {given(p['b'])}$, decay $\beta = {given(p['beta'])}$ and threshold "
+            rf"$\theta = {given(p['threshold'])}$, starting from $V_0 = {given(p['v0'])}$:"
             r"\[ I_t = w x_t + b,\quad V_t = \beta V'_{t-1} + I_t,\quad y_t = H(V_t - \theta), \]"
             r"with $H(\xi) = 1$ for $\xi \ge 0$ (so $H(0) = 1$) and $0$ otherwise. After a spike the membrane is reset: "
             r"$V'_t = 0$ if $y_t = 1$, else $V'_t = V_t$ (a hard reset: no gradient flows through it; no reset before "
             rf"step 1). Training uses $z = \sum_t y_t$ and the surrogate derivative "
-            rf"$H'(\xi) = 1/(1 + k|\xi|)^2$ with $k = {num(p['k'])}$.")
+            rf"$H'(\xi) = 1/(1 + k|\xi|)^2$ with $k = {given(p['k'])}$.")
         parts = [Part(rf"Compute the membrane values ${sequence('V', T)}$ (before any reset).", ("v",), 2),
                  Part(rf"Which steps spike? Give ${sequence('y', T)}$.", ("y",), 1),
                  Part(r"Compute $\partial z/\partial w$ and $\partial z/\partial b$.", ("dz_dw", "dz_db"), 3),

@@ -59,6 +59,7 @@ class MlpParams(Generator):
 class Batches(Generator):
     id = "train.batches"
     title = "Iterations per epoch and the last mini-batch"
+    refuses = ("drop_last with a batch larger than the samples",)
     topics = ("training", "counting")
     params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
     version = 2
@@ -161,6 +162,7 @@ class InitVariance(Generator):
 class Dropout(Generator):
     id = "reg.dropout"
     title = "Inverted dropout in training and evaluation"
+    refuses = ("p of 0 or 1", "a mask of another length than x")
     labels = {"train_output": "y^{train}_#", "eval_output": "y^{eval}_#", "expected": r"\mathbb{E}[y^{train}_#]"}
     topics = ("training", "regularisation")
     # three entries: longer vectors would trip the rule against answers that repeat the statement,
@@ -217,6 +219,10 @@ HALVES = tuple(sympy.Rational(v, 2) for v in (-4, -2, -1, 1, 2, 4))
 class Backprop(Generator):
     id = "mlp.backprop"
     title = "Backpropagation through a small MLP and one SGD step"
+    refuses = ("W1 that is not 2x2 or 3x2, b1 or W2 of another length",
+               "y other than 0 or 1",
+               "lr <= 0",
+               "a hidden pre-activation of exactly 0 (ReLU's kink)")
     labels = {"hidden": "h_#", "output": r"\hat y", "loss": "L", "dL_dW1": r"\partial L/\partial W_1",
               "dL_db1": r"\partial L/\partial b_{1,#}", "dL_dW2": r"\partial L/\partial W_2",
               "dL_db2": r"\partial L/\partial b_2", "W1_new": r"W_1'", "b1_new": r"b_1'", "W2_new": r"W_2'",

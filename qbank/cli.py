@@ -15,6 +15,7 @@ from pathlib import Path
 from qbank import __version__, build
 from qbank.core import registry
 from qbank.core.errors import QbankError
+from qbank.core.exact import MAX_EXACT_CHARS, to_text
 from qbank.core.generator import make_variant, render_variant
 from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.core.params import REQUIRED
@@ -173,6 +174,9 @@ def _describe(args) -> int:
     for name, decl in gen.params.items():
         default = "" if decl.default is REQUIRED else f", default {json.dumps(decl.default)}"
         print(f"  {name:<20} {'form ' if name in form else 'value'}  {decl.describe()}{default}")
+    print("refused within these ranges:")
+    for limit in (*gen.refuses, f"pins whose exact answer runs past {MAX_EXACT_CHARS:,} characters"):
+        print(f"  - {limit}")
     derived = sorted(set(form) - set(gen.params))
     if derived:
         print("form choices drawn once per slot: " + ", ".join(derived))
@@ -201,7 +205,8 @@ def _show(args) -> int:
         print(f"({letter}) {part.prompt}  [{part.weight} pt{'s' if part.weight > 1 else ''}]")
     print("\nanswers:")
     for name, answer in variant.answers.items():
-        print(f"  {name} = {_plain(answer.exact)}" + ("" if answer.decimal == _plain(answer.exact) else f"  ~ {answer.decimal}"))
+        exact = _plain(answer.exact)
+        print(f"  {name} = {exact}" + ("" if answer.decimal == exact else f"  ~ {answer.decimal}"))
     print("\nsolution:\n" + rendered.solution.strip())
     return 0
 
@@ -249,6 +254,12 @@ def _show_version(args) -> int:
 
 
 def _plain(value) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_plain(v) for v in value) + "]"
-    return str(value)
+    """The key's text of an exact value: to_text prints each shared subtree once (sympy's str()
+    re-prints nested tanh forms for minutes)."""
+    return _listed(to_text(value))
+
+
+def _listed(text) -> str:
+    if isinstance(text, list):
+        return "[" + ", ".join(_listed(item) for item in text) + "]"
+    return text

@@ -2,9 +2,13 @@ import json
 import os
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qbank.core.params import Bool, Choice, Int, Matrix, Num, Records, Table, Vector
 
 # CI: derandomised and without deadlines so a green run stays green; locally the
 # same number of examples, but fresh ones each run so new seeds get explored.
@@ -19,54 +23,97 @@ ORACLE_VARIANTS = int(os.environ.get("QBANK_ORACLE_VARIANTS", "300"))
 ORACLE_PINNED = int(os.environ.get("QBANK_ORACLE_PINNED", "100"))
 
 
-def random_pin(decl, rng):
-    """A value a user might pin for one scalar parameter: a range edge, an integer, an integral
-    float (2.0) or, for rationals, a fraction string; None for a parameter that is not scalar."""
-    from fractions import Fraction
+def number(lo, hi, integral: bool):
+    """Numbers as a user writes them: range edges, integers, integral floats (2.0), and for
+    rational parameters fractions as strings ("3/2") and short decimals."""
+    lo = -50 if lo is None else lo
+    hi = 50 if hi is None else hi
+    whole_lo, whole_hi = int(-(-Fraction(lo) // 1)), int(Fraction(hi) // 1)
+    options = [st.sampled_from([lo, hi]), st.integers(whole_lo, whole_hi), st.integers(whole_lo, whole_hi).map(float)]
+    if not integral:
+        finest = max(20, Fraction(lo).denominator, Fraction(hi).denominator)
+        options.append(st.fractions(Fraction(lo), Fraction(hi), max_denominator=finest).map(str))
+        options.append(st.integers(int(lo * 10), int(hi * 10)).map(lambda v: v / 10))
+    return st.one_of(options)
 
-    from qbank.core.params import Bool, Choice, Int, Num
 
+def pin_value(decl):
     if isinstance(decl, Bool):
-        return bool(rng.integers(2))
+        return st.booleans()
     if isinstance(decl, Choice):
-        return decl.options[int(rng.integers(len(decl.options)))]
-    if not isinstance(decl, (Int, Num)):
-        return None
-    lo = Fraction(-10 if decl.lo is None else decl.lo)
-    hi = Fraction(10 if decl.hi is None else decl.hi)
-    near_lo = min(hi, lo + 8)  # most pins sit near the low edge, where sizes stay small
-    kind = int(rng.integers(4))
-    if kind == 0:
-        return int(lo) if lo.denominator == 1 else str(lo)
-    whole = int(rng.integers(int(-(-lo // 1)), int(near_lo // 1) + 1)) if near_lo >= -(-lo // 1) else None
-    if kind == 1 and whole is not None:
-        return whole
-    if kind == 2 and whole is not None:
-        return float(whole)
-    if isinstance(decl, Num) and not isinstance(decl, Int):
-        value = lo + (near_lo - lo) * Fraction(int(rng.integers(0, 9)), 8)
-        return str(value)
-    return int(lo) if lo.denominator == 1 else str(lo)
+        return st.sampled_from(decl.options)
+    if isinstance(decl, Int):
+        return number(decl.lo, decl.hi, integral=True)
+    if isinstance(decl, Num):
+        return number(decl.lo, decl.hi, integral=False)
+    if isinstance(decl, Vector):
+        return st.lists(pin_value(decl.item), min_size=decl.min_len,
+                        max_size=max(decl.min_len, min(decl.max_len or 5, 5)))
+    if isinstance(decl, Matrix):
+        return st.integers(1, 4).flatmap(lambda cols: st.lists(
+            st.lists(pin_value(decl.row.item), min_size=cols, max_size=cols), min_size=1, max_size=4))
+    if isinstance(decl, Records):  # layer tables: fields from their declarations, nulls included
+        if decl.types:
+            record = st.sampled_from(sorted(decl.types)).flatmap(
+                lambda kind: st.fixed_dictionaries({"type": st.just(kind)} | {
+                    key: st.one_of(pin_value(field), st.none()) for key, field in decl.types[kind].items()}))
+        else:
+            record = st.fixed_dictionaries({key: st.one_of(pin_value(field), st.none())
+                                            for key, field in decl.fields.items()})
+        table = st.one_of(record, st.none())
+        if isinstance(decl, Table):
+            return record
+        return st.lists(table, min_size=decl.min_len, max_size=max(decl.min_len, min(decl.max_len or 4, 4)))
+    return st.nothing()
+
+
+def pins_for(gen):
+    pinnable = {name: pin_value(decl) for name, decl in gen.params.items()}
+    return st.lists(st.sampled_from(sorted(pinnable)), min_size=1, max_size=3, unique=True).flatmap(
+        lambda names: st.fixed_dictionaries({name: st.one_of(pinnable[name], st.none()) for name in names}))
+
+
+def pins_like(gen):
+    """Pins in the shapes the sampler draws, with new values: one to three parameters of a
+    sampled variant, every number in them redrawn within its declared range (fractions,
+    negatives, edges, integral floats), so most of them are answerable and reach the oracles."""
+    from qbank.core.generator import make_variant
+
+    def redrawn(value, decl):
+        if isinstance(decl, Matrix):
+            decl = decl.row
+        if isinstance(decl, Vector) and isinstance(value, list):
+            return st.tuples(*(redrawn(item, decl.item) for item in value)).map(list)
+        if isinstance(decl, (Int, Num)) and not isinstance(value, (list, dict)):
+            return number(decl.lo, decl.hi, integral=isinstance(decl, Int))
+        return pin_value(decl) if isinstance(decl, (Bool, Choice)) else st.just(value)
+
+    def repinned(seed):
+        sampled = make_variant(gen, seed).params
+        return st.lists(st.sampled_from(sorted(sampled)), min_size=1, max_size=3, unique=True).flatmap(
+            lambda names: st.fixed_dictionaries({name: redrawn(sampled[name], gen.params[name]) for name in names}))
+
+    return st.integers(0, 10**6).flatmap(repinned)
 
 
 def pinned_variants(gen, count: int):
-    """Variants answered for random pins of one or two scalar parameters (rejected pins skipped)."""
-    import numpy as np
-
+    """(pins, variant) for the pins among `count` hypothesis-drawn ones that qbank answers rather
+    than refuses: pins in any shape within the declared ranges (pins_for) and pins in the sampled
+    shapes (pins_like). What the oracles check besides sampled variants."""
     from qbank.core.errors import QbankError
     from qbank.core.generator import make_variant
 
-    rng = np.random.default_rng(20261123)
-    scalar = sorted(name for name, decl in gen.params.items() if random_pin(decl, rng) is not None)
-    found, tries = [], 0
-    while scalar and len(found) < count and tries < 20 * count:
-        tries += 1
-        names = rng.choice(scalar, size=min(len(scalar), int(rng.integers(1, 3))), replace=False)
-        pins = {str(name): random_pin(gen.params[str(name)], rng) for name in names}
+    found = []
+
+    @settings(max_examples=count, database=None, suppress_health_check=list(HealthCheck))
+    @given(pins=st.one_of(pins_for(gen), pins_like(gen)), seed=st.integers(0, 2**32))
+    def collect(pins, seed):
         try:
-            found.append((pins, make_variant(gen, tries, pins)))
+            found.append((pins, make_variant(gen, seed, pins)))
         except QbankError:
-            continue
+            pass
+
+    collect()
     return found
 
 

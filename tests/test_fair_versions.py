@@ -13,7 +13,7 @@ from qbank.cli import main
 from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import PLACES, decimal, scalars, to_float
-from qbank.core.generator import make_variant, params_of, rejection, render_variant
+from qbank.core.generator import Generator, make_variant, params_of, rejection, render_variant
 from qbank.core.model import Answer
 from qbank.exam import spec
 from qbank.exam.plan import plan
@@ -153,6 +153,19 @@ def test_describe_lists_parameters_form_parts_and_calculator(gen_id, capsys):
     for name in gen.params:
         assert f"  {name} " in out
     assert "(a) " in out
+
+
+@pytest.mark.parametrize("gen_id", GENERATORS)
+def test_describe_says_what_a_generator_refuses_beyond_its_ranges(gen_id, capsys):
+    """A generator whose check() refuses pins declares each refusal, and describe prints it."""
+    gen = registry.get(gen_id)
+    if type(gen).check is not Generator.check:
+        assert gen.refuses, f"{gen_id} refuses pins in check() but declares no `refuses`"
+    main(["describe", gen_id])
+    after = capsys.readouterr().out.split("refused within these ranges:\n")[1].splitlines()
+    refused = [line for line in after[:len(gen.refuses) + 2] if line.startswith("  - ")]
+    assert refused == [f"  - {limit}" for limit in gen.refuses] + [
+        "  - pins whose exact answer runs past 20,000 characters"]
 
 
 def test_decimals_are_decimal_places_and_the_tolerance_is_one_unit_of_the_last_place():

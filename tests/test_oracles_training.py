@@ -24,12 +24,15 @@ def test_mlp_params_match_nn_linear_layers():
 def test_batches_match_a_dataloader():
     for seed, answers, p in sampled("train.batches"):
         loader = torch.utils.data.DataLoader(range(p["samples"]), batch_size=p["batch_size"], drop_last=p["drop_last"])
+        assert answers["iterations_per_epoch"].exact == len(loader), seed
+        assert answers["total_iterations"].exact == len(loader) * p["epochs"], seed
+        if p["samples"] > 10**5:
+            continue  # a pinned epoch of up to 10^9 samples: its batches take minutes to iterate
         sizes = [len(batch) for batch in loader]
         seen = sum(sizes)
-        assert answers["iterations_per_epoch"].exact == len(loader) == len(sizes), seed
+        assert len(loader) == len(sizes), seed
         assert answers["last_batch"].exact == sizes[-1], seed
         assert answers["dropped"].exact == p["samples"] - seen, seed
-        assert answers["total_iterations"].exact == len(loader) * p["epochs"], seed
 
 
 def test_sigmoid_graph_matches_autograd():
@@ -180,8 +183,8 @@ def test_init_statistics_match_torch_nn_init_on_the_layer_weight():
             "lecun_normal": lambda t: torch.nn.init.kaiming_normal_(t, nonlinearity="linear")}
     generator = torch.Generator().manual_seed(0)
     for seed, answers, p in sampled("init.variance"):
-        if p["fan_in"] * p["fan_out"] < 1000:
-            continue  # a pinned layer this small is too small a sample for a 3 % test of the std
+        if not 1000 <= p["fan_in"] * p["fan_out"] <= 4_000_000:
+            continue  # a pinned layer too small for a 3 % test of the std, or too large to draw in memory
         torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=generator)))
         # nn.Linear's layout (fan_in = columns); a layer is drawn again until 20,000 values make the
         # 3 % test about 4 standard errors

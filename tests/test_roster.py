@@ -38,6 +38,8 @@ MAPPING = 'roster_columns = { id = "Matrikel", name = ["Vorname", "Nachname"] }'
 ROSTERS = {
     "bom and semicolons": (SEMICOLONS, "", ["s1001", "s1002", "s1003"]),
     "canvas gradebook": (CANVAS, "", ["s1001", "s1002", "103"]),  # no SIS id: Canvas's own id
+    "canvas gradebook, columns named": (CANVAS, 'roster_columns = { id = ["SIS User ID", "ID"], name = "Student" }',
+                                        ["s1001", "s1002", "103"]),
     "moodle export": (MOODLE, "", ["s1001", "s1002", "asa@example.org"]),  # no ID number: the e-mail
     "roster_columns": (MAPPED, MAPPING, ["s1001", "s1002", "s1003"]),
 }
@@ -56,6 +58,12 @@ def test_each_roster_gives_each_student_their_name_and_id(kind, tmp_path):
     text, extra, ids = ROSTERS[kind]
     exam = spec.load(write_exam(tmp_path, text, extra))
     assert [(s.id, s.name) for s in exam.students] == list(zip(ids, NAMES))
+
+
+def test_a_canvas_export_read_through_roster_columns_skips_its_points_possible_and_test_student_rows(tmp_path):
+    text = CANVAS.replace(",103,,asa,", ",103,s1003,asa,")
+    exam = spec.load(write_exam(tmp_path, text, 'roster_columns = { id = "SIS User ID", name = "SIS Login ID" }'))
+    assert [(s.id, s.name) for s in exam.students] == [("s1001", "zoe"), ("s1002", "jose"), ("s1003", "asa")]
 
 
 def test_every_name_prints_on_the_cover_and_in_every_footer_and_the_index_finds_it(tmp_path):

@@ -272,6 +272,10 @@ PLACES = 4
 _FLOAT_FUNCTIONS = {sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.log: math.log, sympy.Abs: abs}
 
 
+# A sum this much smaller than its largest term has lost most of its double's digits.
+CANCELLATION = 1e-6
+
+
 def to_float(x) -> float:
     """The double nearest an exact scalar, fast for nested exp/tanh trees
     (sympy's evalf takes ~10 ms on an LSTM step; this takes microseconds)."""
@@ -295,7 +299,12 @@ def _fast_float(x, known: dict | None = None) -> float:
 def _combine(x, args: list[float]) -> float:
     """The float of node x from the floats of its arguments."""
     if x.is_Add:
-        return math.fsum(args)
+        total = math.fsum(args)
+        if abs(total) < CANCELLATION * max(map(abs, args)):
+            # 1 - sigmoid(20): the terms' rounding errors are most of what is left, so the sum
+            # is taken again from the exact terms, with digits to spare
+            return float(sympy.N(x, 30))
+        return total
     if x.is_Mul:
         return math.prod(args)
     if x.is_Pow:

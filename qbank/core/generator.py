@@ -10,13 +10,14 @@ A generator declares `params` and implements four steps:
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import replace
 from typing import ClassVar
 
 import sympy
 
-from qbank.core.errors import BadParam, IllPosed
-from qbank.core.exact import PLACES, from_text, scalars, to_float, to_text
+from qbank.core.errors import BadParam, IllPosed, QbankError
+from qbank.core.exact import MAX_EXACT_CHARS, PLACES, from_text, scalars, to_float, to_text
 from qbank.core.model import Answer, Part, Rendered, Variant
 from qbank.core.params import REQUIRED, Param
 from qbank.core.seeding import variant_rng
@@ -24,6 +25,9 @@ from qbank.core.seeding import variant_rng
 # A draw that conflicts with pins is redrawn; this bounds how often before the
 # conflict is reported as the user's ill-posed pin.
 MAX_ATTEMPTS = 200
+# Consecutive draws that repeat params already tried before the pins are taken to fix the outcome
+# (a draw space of k values repeats 30 times in a row with chance at most ((k-1)/k)^30 per try).
+MAX_REPEATS = 30
 
 
 class Generator:
@@ -43,6 +47,9 @@ class Generator:
     # Each answer's name in the statement's notation (LaTeX), for the key: "i_#" labels the entries
     # of a vector (or the rows of a matrix) i_1, i_2, ...; an answer without one is keyed by its name.
     labels: ClassVar[dict[str, str]] = {}
+    # What check() refuses beyond the declared ranges, one short phrase each, for `describe`:
+    # an instructor pinning values learns the limits before hitting them.
+    refuses: ClassVar[tuple[str, ...]] = ()
 
     def sample(self, draw: "Draw") -> dict:
         raise NotImplementedError
@@ -153,25 +160,44 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
     """Sample (honouring pins and a fixed form), check, solve: the same seed, pins and form give
     the same variant.
 
-    A drawn variant that is degenerate or whose answers break the generator's declared bounds is
-    drawn again, so neither happens by chance; only pins can force one."""
+    A drawn variant that is degenerate, whose answers break the generator's declared bounds or
+    whose exact answers are too long to keep is drawn again, so none of these happens by chance;
+    only pins can force the first two, and the last is refused."""
     pinned = parse_params(gen, pins or {})
     rng = variant_rng(seed, gen.id, gen.version)
+    tried: set[str] = set()
+    repeats = 0
     for attempt in range(MAX_ATTEMPTS):
         draw = Draw(rng, pinned, form)
         # pins win even over names the sampler does not mention (e.g. a declared default)
         params = _complete(gen, parse_params(gen, gen.sample(draw)) | pinned)
-        last = attempt == MAX_ATTEMPTS - 1
+        key = _params_key(gen, params)
+        # pins that leave the draws nothing to vary give the same params again and again: after
+        # enough repeats in a row the outcome is the pins', not chance's
+        repeats = repeats + 1 if key in tried else 0
+        tried.add(key)
+        final = not draw.drew or attempt == MAX_ATTEMPTS - 1 or repeats >= MAX_REPEATS
+        if repeats and not final:
+            continue
         try:
             gen.check(params)
+            variant = _solved(gen, seed, params, draw.chosen_form)
         except IllPosed as exc:
-            if not draw.drew or last:
-                raise _blamed_on_pins(exc, pinned) from None
-            continue
-        variant = _solved(gen, seed, params, draw.chosen_form)
-        if not draw.drew or last or rejection(gen, params, variant.answers) is None:
+            if not final:
+                continue
+            raise _blamed_on_pins(exc, pinned) from None
+        except AnswerTooLong as exc:
+            if not final:
+                continue
+            raise exc.on(pinned) from None
+        if final or rejection(gen, params, variant.answers) is None:
             return variant
     raise AssertionError("unreachable")
+
+
+def _params_key(gen: Generator, params: dict) -> str:
+    return json.dumps({name: gen.params[name].dump(value) for name, value in sorted(params.items())
+                       if value is not None}, sort_keys=True)
 
 
 def _blamed_on_pins(exc: IllPosed, pinned: dict) -> IllPosed:
@@ -276,14 +302,42 @@ def _complete(gen: Generator, params: dict) -> dict:
     return params | defaults
 
 
-def _canonical(value) -> Answer:
+class AnswerTooLong(QbankError):
+    """An exact answer whose text is longer than a key or manifest may hold (MAX_EXACT_CHARS)."""
+
+    def __init__(self, gen: Generator, name: str):
+        self.gen, self.name = gen, name
+        super().__init__(f"{gen.id}: the exact {name} runs past {MAX_EXACT_CHARS:,} characters, more than a key "
+                         "can hold; use smaller sizes or fewer steps")
+
+    def on(self, pinned: dict) -> QbankError:
+        """The same refusal, naming the pins that forced it."""
+        if not pinned:
+            return self
+        return IllPosed(sorted(pinned)[0], f"with the pinned {', '.join(sorted(pinned))}, the exact {self.name} "
+                                           f"runs past {MAX_EXACT_CHARS:,} characters, more than a key can hold; "
+                                           "pin smaller sizes or fewer steps")
+
+
+def _canonical(gen: Generator, name: str, value) -> Answer:
     text = to_text(value)
+    if any(len(item) > MAX_EXACT_CHARS for item in _leaves(text)):
+        raise AnswerTooLong(gen, name)
     return Answer.of(from_text(text), text)
+
+
+def _leaves(text):
+    if isinstance(text, list):
+        for item in text:
+            yield from _leaves(item)
+    else:
+        yield text
 
 
 def _solved(gen: Generator, seed: int, params: dict, form: dict | None = None) -> Variant:
     # An exact value is what its JSON string says: re-reading the string fixes the form
     # sympy would give it anyway (2*(a + 1) comes back as 2*a + 2), so round trips are lossless.
-    answers = {name: value if isinstance(value, Answer) else _canonical(value) for name, value in gen.solve(params).items()}
+    answers = {name: value if isinstance(value, Answer) else _canonical(gen, name, value)
+               for name, value in gen.solve(params).items()}
     dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
     return Variant(gen.id, gen.version, seed, dumped, answers, form or {})

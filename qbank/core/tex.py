@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import sympy
 
-from qbank.core.exact import decimal_latex, latex, scalars
+from qbank.core.exact import decimal, decimal_latex, latex, latex_scalar, scalars, terminates
 
 
 def display(lhs: str, value) -> str:
     """A displayed equation `lhs = value`."""
     return rf"\[ {lhs} = {latex(value)} \]"
+
+
+# Places within which a given number prints as a decimal (0.95, 1e-8 as 0.00000001); one that
+# needs more prints as its fraction.
+GIVEN_PLACES = 10
+
+
+def given(value, places: int = GIVEN_PLACES) -> str:
+    """LaTeX of given numbers (drawn or pinned) or of exact steps, as the key computes with them: a
+    decimal when it is exact (0.95, as an instructor writes it, rather than 19/20), else the
+    fraction (1/3, never 0.3333)."""
+    return latex(value, scalar=lambda x: decimal(x, places) if terminates(x, places) else latex_scalar(x))
 
 
 def factor(x) -> str:

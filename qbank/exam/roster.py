@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qbank.core import fonts
@@ -32,16 +32,19 @@ class Columns:
     id: tuple[str, ...]
     name: tuple[str, ...]
     last_first: bool = False  # the name is "Last, First" (Canvas) and is printed "First Last"
+    canvas: bool = False  # a Canvas gradebook: its "Points Possible" and test-student rows are skipped
 
 
 # Known exports, tried in order; a header matches when it has the id's first column and every name column.
 LAYOUTS = (
     Columns(("id",), ("name",)),
-    Columns(("SIS User ID", "ID"), ("Student",), last_first=True),  # a Canvas gradebook export
+    Columns(("SIS User ID", "ID"), ("Student",), last_first=True, canvas=True),  # a Canvas gradebook export
     Columns(("ID number", "Email address"), ("First name", "Last name")),  # a Moodle export
 )
-# Rows of a Canvas gradebook export that are no students.
+# Rows of a Canvas gradebook export that are no students, by their "Student" cell; the header of
+# such an export has these columns, whichever columns roster_columns reads.
 CANVAS_NON_STUDENTS = {"points possible", "student, test"}
+CANVAS_HEADER = {"student", "sis user id"}
 HINT = ("give a CSV with columns id,name, a Canvas or Moodle export, or name the columns with "
         "roster_columns = { id = \"...\", name = [\"...\", \"...\"] } in [exam]")
 
@@ -79,7 +82,7 @@ def _delimiter(text: str) -> str:
 
 def _layout(header: list[str], columns: Columns | None, path: Path) -> Columns:
     present = {name.casefold() for name in header}
-    candidates = (columns,) if columns else LAYOUTS
+    candidates = (_in_export(columns, present),) if columns else LAYOUTS
     for layout in candidates:
         if layout.id[0].casefold() in present and all(n.casefold() in present for n in layout.name):
             return layout
@@ -93,6 +96,14 @@ def _layout(header: list[str], columns: Columns | None, path: Path) -> Columns:
                      f"(its header is: {', '.join(header[:8])}); {HINT}")
 
 
+def _in_export(columns: Columns, present: set[str]) -> Columns:
+    """Named columns of a Canvas export read it as the automatic detection does: without its
+    non-student rows, and its "Student" column ("Last, First") printed "First Last"."""
+    if not CANVAS_HEADER <= present:
+        return columns
+    return replace(columns, canvas=True, last_first=tuple(n.casefold() for n in columns.name) == ("student",))
+
+
 def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int) -> Student | None:
     def cell(column: str) -> str:
         index = where.get(column.casefold())
@@ -100,10 +111,10 @@ def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int
 
     if not any(cell.strip() for cell in row):
         return None  # a blank line
+    if layout.canvas and cell("Student").casefold() in CANVAS_NON_STUDENTS:
+        return None
     names = [cell(column) for column in layout.name]
     if layout.last_first:
-        if names[0].casefold() in CANVAS_NON_STUDENTS:
-            return None
         last, _, first = names[0].partition(",")
         names = [first.strip(), last.strip()]
     sid = next((value for value in map(cell, layout.id) if value), "")
