@@ -19,12 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import pins_for, pins_like  # noqa: E402
+from conftest import as_written, pins_for, pins_like  # noqa: E402
 
 from qbank.cli import main as qbank  # noqa: E402
 from qbank.core import registry  # noqa: E402
@@ -53,14 +52,6 @@ def edges(gen) -> list[dict]:
             values = []
         pins += [{name: as_written(value)} for value in values]
     return pins
-
-
-def as_written(value):
-    """A range edge or option as a user writes it in JSON: 3, "1/2", true, "tanh"."""
-    if isinstance(value, (bool, str)):
-        return value
-    value = sympy.Rational(value)
-    return int(value) if value.is_Integer else str(value)
 
 
 def drawn(gen, count: int) -> list[dict]:

@@ -29,7 +29,8 @@ def number(lo, hi, integral: bool):
     lo = -50 if lo is None else lo
     hi = 50 if hi is None else hi
     whole_lo, whole_hi = int(-(-Fraction(lo) // 1)), int(Fraction(hi) // 1)
-    options = [st.sampled_from([lo, hi]), st.integers(whole_lo, whole_hi), st.integers(whole_lo, whole_hi).map(float)]
+    options = [st.sampled_from([as_written(lo), as_written(hi)]), st.integers(whole_lo, whole_hi),
+               st.integers(whole_lo, whole_hi).map(float)]
     if not integral:
         finest = max(20, Fraction(lo).denominator, Fraction(hi).denominator)
         options.append(st.fractions(Fraction(lo), Fraction(hi), max_denominator=finest).map(str))
@@ -37,11 +38,21 @@ def number(lo, hi, integral: bool):
     return st.one_of(options)
 
 
+def as_written(value):
+    """A declared value as a user writes it in JSON or TOML: 3, "1/2", true, "tanh"."""
+    import sympy
+
+    if isinstance(value, (bool, str)):
+        return value
+    value = sympy.Rational(value)
+    return int(value) if value.is_Integer else str(value)
+
+
 def pin_value(decl):
     if isinstance(decl, Bool):
         return st.booleans()
     if isinstance(decl, Choice):
-        return st.sampled_from(decl.options)
+        return st.sampled_from([as_written(option) for option in decl.options])
     if isinstance(decl, Int):
         return number(decl.lo, decl.hi, integral=True)
     if isinstance(decl, Num):

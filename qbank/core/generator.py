@@ -70,8 +70,12 @@ class Generator:
 
     def beyond_bounds(self, answers: dict[str, Answer]) -> str | None:
         """Why a variant's answers break the hand-solvability bounds, or None when they keep them."""
-        for name, answer in answers.items():
-            for x in () if isinstance(answer.exact, str) else scalars(answer.exact):
+        return self.values_beyond_bounds({name: answer.exact for name, answer in answers.items()})
+
+    def values_beyond_bounds(self, values: dict) -> str | None:
+        """The same for exact values in any form: the bounds read values, not how they are written."""
+        for name, value in values.items():
+            for x in () if isinstance(value, str) else map(sympy.sympify, scalars(value)):
                 if abs(to_float(x)) > self.max_abs:
                     return f"{name} = {x} exceeds {self.max_abs}"
                 if x.is_Rational and self.max_denominator is not None and x.q > self.max_denominator:
@@ -181,7 +185,12 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
             continue
         try:
             gen.check(params)
-            variant = _solved(gen, seed, params, draw.chosen_form)
+            solved = gen.solve(params)
+            # a draw past the bounds is known before its answers take their canonical form (most of
+            # the cost of an attempt), and rejected the same
+            if not final and gen.values_beyond_bounds(_values(solved)):
+                continue
+            variant = _solved(gen, seed, params, draw.chosen_form, solved)
         except IllPosed as exc:
             if not final:
                 continue
@@ -334,10 +343,14 @@ def _leaves(text):
         yield text
 
 
-def _solved(gen: Generator, seed: int, params: dict, form: dict | None = None) -> Variant:
+def _values(solved: dict) -> dict:
+    return {name: value.exact if isinstance(value, Answer) else value for name, value in solved.items()}
+
+
+def _solved(gen: Generator, seed: int, params: dict, form: dict | None = None, solved: dict | None = None) -> Variant:
     # An exact value is what its JSON string says: re-reading the string fixes the form
     # sympy would give it anyway (2*(a + 1) comes back as 2*a + 2), so round trips are lossless.
     answers = {name: value if isinstance(value, Answer) else _canonical(gen, name, value)
-               for name, value in gen.solve(params).items()}
+               for name, value in (gen.solve(params) if solved is None else solved).items()}
     dumped = {name: gen.params[name].dump(value) for name, value in params.items() if value is not None}
     return Variant(gen.id, gen.version, seed, dumped, answers, form or {})
