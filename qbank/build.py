@@ -52,7 +52,8 @@ def source_date_epoch(spec: ExamSpec) -> str:
     """SOURCE_DATE_EPOCH from the environment, else the exam's ISO date, so PDFs are reproducible."""
     given = os.environ.get("SOURCE_DATE_EPOCH")
     if given is not None and given != "":
-        if not given.isdigit() or not given.isascii() or int(given) > MAX_EPOCH:
+        # the length first: int() of a 5,000-digit string raises past Python's digit limit
+        if not given.isdigit() or not given.isascii() or len(given) > len(str(MAX_EPOCH)) or int(given) > MAX_EPOCH:
             raise QbankError(f"SOURCE_DATE_EPOCH={given[:40]!r} is not a time in whole seconds since 1970 "
                              f"(0 to {MAX_EPOCH}); fix it or unset it to use the exam's date")
         return given
@@ -91,8 +92,7 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
         except OSError as exc:
             raise QbankError(f"cannot write the build in {out_dir}: {exc.strerror or exc} "
                              f"({exc.filename or 'a file'}); free some space or choose another --out") from None
-        outdir.publish(staging, target, spec.title)
-    return target
+        return outdir.publish(staging, target, spec.title)
 
 
 def _write_versions(spec: ExamSpec, versions: Iterable[Version], staging: Path, typesetter) -> list[str]:

@@ -123,7 +123,7 @@ def _seed(text: str) -> int:
 
 
 def _jobs(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_JOBS):
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= MAX_JOBS):
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_JOBS}, got {text[:30]!r}")
     return int(text)
 

@@ -136,7 +136,7 @@ SPEC_CASES = {
     "secret too short": ({"exam.toml": exam_spec('secret = "env:QBANK_TEST_SECRET"')}, BUILD,
                          {"QBANK_TEST_SECRET": "short"}, "use at least 16"),
     "secret file missing": ({"exam.toml": exam_spec('secret = "file:no-such-secret"')}, BUILD, {},
-                            "cannot read the secret file"),
+                            "no-such-secret: no such secret file"),
     "secret not a string": ({"exam.toml": exam_spec("secret = 42")}, BUILD, {}, "secret must be a string"),
     "spec is a folder": ({"exam.toml/": None}, BUILD, {}, "is a folder, not a spec file"),
     "spec not UTF-8": ({"exam.toml": b"[exam]\ntitle = \"\xff\xfe\"\n"}, BUILD, {}, "is not UTF-8 text"),
@@ -191,6 +191,21 @@ CLI_CASES = {
                              "give no SPEC"),
     "unknown version code": ({"exam.toml": exam_spec()}, ["show-version", "ZZZZ", "--spec", "exam.toml"], {},
                              "no version with code 'ZZZZ'"),
+    "jobs of 5000 digits": ({"exam.toml": exam_spec()}, [*BUILD, "--jobs", "9" * 5000], {},
+                            "expected a whole number from 1"),
+    # a nested table's fields are type-checked before use (a list as a layer type was unhashable)
+    "layer type a list": ({}, ["show", "conv.network_summary", "--params", '{"layers": [{"type": []}]}'], {},
+                          "parameter 'layers[1].type'"),
+    "layer type a table in the spec": ({"exam.toml": exam_spec(questions='[[question]]\ngenerator = '
+                                                                   '"conv.network_summary"\npoints = 2\n'
+                                                                   'params = { layers = [{ type = {} }] }\n')},
+                                       BUILD, {}, "layers[1].type"),
+    # an unknown's name is typeset as written: a Latin letter with an optional index, checked when read
+    **{f"unknown named {name!r}": ({"exam.toml": exam_spec(questions='[[question]]\ngenerator = '
+                                                                    '"conv.unknown_kernel"\npoints = 2\n'
+                                                                    f'params = {{ kernel = [["{name}", 1], [1, 1]] }}\n')},
+                                   BUILD, {}, "is not a Latin letter with an optional index")
+       for name in ("α", "ｘ", "x__1", "_", "x1_")},
 }
 
 FILE_CASES = {
@@ -213,8 +228,26 @@ FILE_CASES = {
                                    "is not a time in whole seconds"),
     "SOURCE_DATE_EPOCH past year 9999": ({"exam.toml": exam_spec()}, BUILD, {"SOURCE_DATE_EPOCH": "9" * 20},
                                          "is not a time in whole seconds"),
+    "SOURCE_DATE_EPOCH of 5,000 digits": ({"exam.toml": exam_spec()}, BUILD, {"SOURCE_DATE_EPOCH": "9" * 5000},
+                                          "is not a time in whole seconds"),
     "manifest missing": ({}, ["build", "exam", "--from-manifest", "m.json", "--out", "out"], {},
                          "m.json: no such manifest"),
+    # every file qbank reads is a regular file read with a cap: no device without end, no pipe
+    # without writer (file:/dev/zero read until memory ran out, a FIFO hung)
+    "secret file /dev/zero": ({"exam.toml": exam_spec('secret = "file:/dev/zero"')}, BUILD, {},
+                              "/dev/zero: is not a regular file"),
+    "secret file a FIFO": ({"exam.toml": exam_spec('secret = "file:pipe"'), "pipe|": ""}, BUILD, {},
+                           "pipe: is not a regular file"),
+    "secret file too large": ({"exam.toml": exam_spec('secret = "file:big"'), "big": "s" * 5000}, BUILD, {},
+                              "the secret is larger than 4,096 bytes"),
+    "roster a FIFO": ({"exam.toml": exam_spec('roster = "pipe"'), "pipe|": ""}, BUILD, {},
+                      "pipe: is not a regular file"),
+    "spec a FIFO": ({"exam.toml|": ""}, BUILD, {}, "exam.toml: is not a regular file"),
+    "spec /dev/zero": ({}, [*BUILD[:2], "/dev/zero", *BUILD[3:]], {}, "/dev/zero: is not a regular file"),
+    "manifest a FIFO": ({"m.json|": ""}, ["build", "exam", "--from-manifest", "m.json", "--out", "out"], {},
+                        "m.json: is not a regular file"),
+    "lock a link to plant a file": ({"exam.toml": exam_spec(), "out/.qbank.lock@": "../planted"}, BUILD, {},
+                                    "output folder out is not writable"),
 }
 
 
@@ -249,6 +282,11 @@ MANIFEST_CASES = {
     "exact reaches __globals__": (_set(ANSWER, "(lambda: 0).__globals__['__builtins__']"), "different answers"),
     "exact raises a huge power": (_set(ANSWER, "2**10**10**10"), "different answers"),
     "exact of 100,000 characters": (_set(ANSWER, "1+" * 50_000 + "1"), "different answers"),
+    "exact past 4,300 digits": (_set(ANSWER, "(3**1000)**10"), "different answers"),
+    "exact a tower of powers": (_set(ANSWER, "((3**1000)**1000)**1000"), "different answers"),
+    "exact a product past 4,300 digits": (_set(ANSWER, "*".join(["3**1000"] * 8)), "different answers"),
+    "two versions with one code": (lambda data: data["versions"][1].update(code=data["versions"][0]["code"]),
+                                   "two versions have the same code"),
     "exact an object": (_set(ANSWER, {"a": 1}), "must be an exact value or a list of them"),
     "exact a list of words": (_set(ANSWER, ["one", "two"]), "must be an exact value or a list of them"),
     "code ../x": (_set("versions.0.code", "../x"), "is not a version code"),
@@ -293,16 +331,18 @@ def all_cases():
 CASES = all_cases()
 
 
-def test_the_battery_has_at_least_sixty_cases():
-    assert len(CASES) >= 60
+def test_the_battery_has_over_150_cases():
+    assert len(CASES) > 150
 
 
 def write_files(root: Path, files: dict) -> None:
     for name, content in files.items():
-        path = root / name.rstrip("/@")
+        path = root / name.rstrip("/@|")
         path.parent.mkdir(parents=True, exist_ok=True)
         if name.endswith("/"):
             path.mkdir()
+        elif name.endswith("|"):  # a named pipe nobody writes to
+            os.mkfifo(path)
         elif name.endswith("@"):
             path.symlink_to(content)
         elif isinstance(content, bytes):

@@ -6,6 +6,7 @@ tests/data/ims_qtiasiv1p2p1.dtd)."""
 import csv
 import subprocess
 import html
+import html.parser
 import json
 import math
 import re
@@ -194,7 +195,10 @@ def test_hostile_titles_stay_text_in_every_file(tmp_path):
     with zipfile.ZipFile(folder / "canvas-qti.zip") as archive:
         (meta,) = [n for n in archive.namelist() if n.endswith("assessment_meta.xml")]
         parsed = etree.fromstring(archive.read(meta), etree.XMLParser(recover=False))
-        assert parsed.findtext("{*}title") == HOSTILE and parsed.findtext("{*}description") == "<b>&amp;</b>]]>"
+        # the description is HTML: its text, not its markup, is the course
+        assert parsed.findtext("{*}title") == HOSTILE
+        assert html.unescape(parsed.findtext("{*}description")) == "<b>&amp;</b>]]>"
+        assert "<" not in parsed.findtext("{*}description")
 
 
 @pytest.mark.parametrize("gen_id", sorted(registry.registry()))
@@ -268,3 +272,55 @@ def test_fixed_layout_puts_every_answer_box_of_every_version_on_the_same_page_at
         assert len(layout) == sum(len(q["part_points"]) for q in questions)  # a box for every part
         layouts.add(layout)
     assert len(layouts) == 1  # the same pages and places in every version
+
+
+SCRIPTS = ['<img src=x onerror="alert(document.cookie)">', "<script>alert(1)</script>", "AT&T < 5",
+           "&lt;b&gt;", "]]><svg onload=alert(1)>", '" onmouseover="alert(1)', "a/b//c", "&#60;script&#62;"]
+
+
+class _Markup(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.found |= {tag} | {f"{tag}[{name}]" for name, _ in attrs}
+
+
+def markup(text: str) -> set[str]:
+    parser = _Markup()
+    parser.feed(text)
+    return parser.found
+
+
+def html_fields(folder: Path) -> list[str]:
+    """Every text an LMS renders as HTML: Moodle's html-format fields, Canvas's text/html
+    mattext and the quiz description."""
+    moodle = etree.parse(str(folder / "moodle.xml")).getroot()
+    texts = [node.findtext("text") or "" for node in moodle.iter() if node.get("format") == "html"]
+    texts += [node.text or "" for node in qti(folder).iter("{*}mattext", "mattext") if node.get("texttype") == "text/html"]
+    with zipfile.ZipFile(folder / "canvas-qti.zip") as archive:
+        (meta,) = [n for n in archive.namelist() if n.endswith("assessment_meta.xml")]
+        texts.append(etree.fromstring(archive.read(meta)).findtext("{*}description") or "")
+    return texts
+
+
+def test_no_spec_text_becomes_markup_in_any_lms_field(tmp_path):
+    """The hostile strings through every text field of the spec: the HTML an LMS renders holds
+    no element or attribute that a plain build lacks (a course reached Canvas as live HTML)."""
+    def fields_of(text: str, name: str) -> tuple[set, list[str]]:
+        folder = tmp_path / name
+        folder.mkdir()
+        toml = lambda value: json.dumps(value)  # noqa: E731 (a JSON string is a TOML basic string)
+        (folder / "exam.toml").write_text(
+            f"[exam]\ntitle = {toml(text)}\ncourse = {toml(text)}\ndate = {toml(text)}\n"
+            f"instructions = {toml(text)}\nduration = {toml(text)}\nversions = 2\nformats = ['moodle', 'canvas']\n"
+            "[[question]]\ngenerator = 'lstm.param_count'\npoints = 3\n"
+            "[[question]]\ngenerator = 'conv.image_kernel'\npoints = 4\n", encoding="utf-8")
+        texts = html_fields(build(folder, str(folder / "exam.toml")))
+        return set().union(*map(markup, texts)), texts
+
+    plain, _ = fields_of("Deep Learning", "plain")
+    hostile, texts = fields_of(" ".join(SCRIPTS), "hostile")
+    assert hostile <= plain, f"introduced: {sorted(hostile - plain)}"
+    assert any("AT&amp;T &lt; 5" in text for text in texts)  # the course is there, as text

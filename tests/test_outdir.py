@@ -77,7 +77,7 @@ def test_concurrent_builds_into_one_folder_all_succeed(tmp_path):
 
 def test_dead_builds_are_cleaned_and_live_ones_never(tmp_path):
     out = tmp_path / "out"
-    dead, live = out / ".exam.partial-1-dead", out / ".exam.partial-2-live"
+    dead, live = out / ".exam.partial-1-0000dead", out / ".exam.partial-2-0000beef"
     for folder in (dead, live):
         folder.mkdir(parents=True)
         (folder / outdir.OWNER).touch()
@@ -93,12 +93,38 @@ def test_dead_builds_are_cleaned_and_live_ones_never(tmp_path):
 
 def test_an_old_build_whose_swap_was_cut_is_put_back(tmp_path):
     out = tmp_path / "out"
-    old = out / ".exam.old-1-cut"  # a power cut between moving the old build away and the new one in
+    old = out / ".exam.old-1-000000c7"  # a power cut between moving the old build away and the new one in
     old.mkdir(parents=True)
     (old / outdir.MARKER).write_text(json.dumps({"title": "Exam"}))
     (old / "all-exams.pdf").write_text("old")
     with outdir.staging(out, "exam"):
         assert (out / "exam" / "all-exams.pdf").read_text() == "old" and not old.exists()
+
+
+def test_folders_of_the_user_that_look_like_qbank_names_are_left_alone(tmp_path):
+    out = tmp_path / "out"
+    mine = [out / ".exam.old-2024", out / ".exam.partial-notes", out / ".exam.partial-1-0000dead",
+            out / ".exam.old-1-000000c7"]  # the last two: qbank's exact names, without its owner file or marker
+    for folder in mine:
+        folder.mkdir(parents=True)
+        (folder / "grades.csv").write_text("id,grade\n1,90\n")
+    result = build_cli(tmp_path, write_spec(tmp_path, "Exam"))
+    assert result.returncode == 0, result.stderr
+    assert all((folder / "grades.csv").read_text() == "id,grade\n1,90\n" for folder in mine)
+
+
+def test_two_titles_with_one_slug_built_at_once_both_succeed(tmp_path):
+    specs = [write_spec(tmp_path, "Quiz 1", name="a.toml"), write_spec(tmp_path, "Quiz #1", name="b.toml")]
+    for attempt in range(3):
+        out = f"out{attempt}"
+        runs = [subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", out],
+                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for spec_path in specs]
+        results = [(run.wait(timeout=600), run.stderr.read()) for run in runs]
+        assert all(status == 0 for status, _ in results), results
+        titles = {json.loads((folder / "manifest.json").read_text())["exam"]["title"]
+                  for folder in (tmp_path / out).iterdir() if not folder.name.startswith(".")}
+        assert titles == {"Quiz 1", "Quiz #1"}
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two renames"])

@@ -30,6 +30,9 @@ _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
 MAX_EXACT_CHARS = 20_000
 MAX_EXACT_DEPTH = 60
 MAX_EXACT_POWER = 1_000
+# The numerator and denominator of every step of an exact value: about 3,600 digits, under
+# Python's 4,300-digit limit for printing an integer; checked before a power is computed.
+MAX_EXACT_BITS = 12_000
 
 
 class _NotExact(Exception):
@@ -61,13 +64,25 @@ def _exact_node(node, child):
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         left, right = child(node.left), child(node.right)
-        if isinstance(node.op, ast.Pow) and not (right.is_Rational and abs(right) <= MAX_EXACT_POWER):
+        if isinstance(node.op, ast.Pow) and not (right.is_Rational and abs(right) <= MAX_EXACT_POWER
+                                                 and _bits(left) * abs(right) <= MAX_EXACT_BITS):
             raise _NotExact
-        return _OPERATORS[type(node.op)](left, right)
+        return _bounded(_OPERATORS[type(node.op)](left, right))
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
             and len(node.args) == 1 and not node.keywords):
         return _FUNCTIONS[node.func.id](child(node.args[0]))
     raise _NotExact
+
+
+def _bits(value) -> int:
+    """The size of a rational's numerator or denominator, whichever is larger; 0 for anything else."""
+    return max(int(value.p).bit_length(), int(value.q).bit_length()) if value.is_Rational else 0
+
+
+def _bounded(value):
+    if _bits(value) > MAX_EXACT_BITS:
+        raise _NotExact
+    return value
 
 
 def exp(z):

@@ -18,6 +18,7 @@ MAX_NUMBER_DIGITS = 30           # digits of an integer pin; its magnitude stays
 MAX_ITEMS = 64                    # entries of a list or matrix parameter, unless it declares fewer
 MAX_SYMBOL_CHARS = 8             # a symbol name in a pinned parameter ("x", "w1")
 MIN_SECRET_CHARS = 16            # a secret short enough to guess protects nothing
+MAX_SECRET_BYTES = 4_096         # a secret file (file:/dev/zero once read until memory ran out)
 
 
 def nesting(value, depth: int = 0) -> int:

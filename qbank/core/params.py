@@ -6,6 +6,8 @@ in JSON it is plain (ints, "p/q" strings, bools, lists).
 
 from __future__ import annotations
 
+import re
+
 from qbank.core.errors import BadParam
 from qbank.core.exact import rational
 from qbank.core.limits import MAX_ITEMS, MAX_SYMBOL_CHARS
@@ -69,6 +71,9 @@ class Num(_Ranged):
         return int(value) if value.is_Integer else str(value)
 
 
+SYMBOL = re.compile(r"[A-Za-z](_?[0-9]{1,3})?")
+
+
 class NumOrName(Num):
     """An exact number, or the name of an unknown such as "x"."""
 
@@ -78,6 +83,10 @@ class NumOrName(Num):
         if isinstance(raw, str) and raw.strip().isidentifier():
             if len(raw.strip()) > MAX_SYMBOL_CHARS:
                 raise BadParam(name, f"the name {raw.strip()[:20]!r}... is too long; use at most {MAX_SYMBOL_CHARS} letters")
+            # the name is typeset as written: one Latin letter and an index is what TeX prints as given
+            if not SYMBOL.fullmatch(raw.strip()):
+                raise BadParam(name, f"the name {raw.strip()!r} is not a Latin letter with an optional index; "
+                                     "write it like x, w1 or k_12")
             return raw.strip()
         return super().parse(raw, name)
 
@@ -189,7 +198,8 @@ class Records(Param):
     def _fields(self, record: dict, name: str) -> dict:
         if self.types is None:
             return self.fields
-        if record.get("type") not in self.types:
+        # a list or table as the type is no key of types (and unhashable): refused like any other
+        if not isinstance(record.get("type"), str) or record["type"] not in self.types:
             raise BadParam(f"{name}.type", f"expected one of {', '.join(map(repr, self.types))}, "
                                            f"got {record.get('type')!r}")
         return self.types[record["type"]]

@@ -3,6 +3,8 @@ every failure one line naming the file."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from qbank.core.errors import QbankError
@@ -11,7 +13,13 @@ from qbank.core.errors import QbankError
 def read_text(path: Path, limit: int, what: str, hint: str) -> str:
     """A whole UTF-8 file of at most limit bytes (a byte-order mark is dropped); one line otherwise."""
     try:
-        with path.open("rb") as handle:
+        # non-blocking: a FIFO opens at once instead of waiting for a writer, then is refused below
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):  # /dev/zero, a FIFO, a socket: no end, or no end yet
+                raise QbankError(f"{path}: is not a regular file (a device, pipe or socket); {hint}")
             data = handle.read(limit + 1)
     except FileNotFoundError:
         raise QbankError(f"{path}: no such {what} file; {hint}") from None

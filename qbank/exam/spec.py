@@ -20,8 +20,8 @@ from pathlib import Path
 from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.generator import parse_params
-from qbank.core.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SEED, MAX_SPEC_BYTES,
-                          MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
+from qbank.core.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SECRET_BYTES, MAX_SEED,
+                          MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
 from qbank.core.textfile import read_text
 from qbank.exam import roster
 from qbank.exam.roster import Student
@@ -93,10 +93,9 @@ def read_secret(source: str, base: Path, where: str) -> Secret:
                              f"set it to the exam's secret (the same one as for the original build)")
     elif kind == "file" and name:
         try:
-            value = (base / name).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QbankError(f"{where}: cannot read the secret file {base / name} "
-                             f"({getattr(exc, 'strerror', None) or exc})") from None
+            value = read_text(base / name, MAX_SECRET_BYTES, "secret", "give a file holding only the secret").strip()
+        except QbankError as exc:
+            raise QbankError(f"{where}: {exc}") from None
     else:
         raise QbankError(f"{where}: secret = {source!r}; give \"env:NAME\" (an environment variable) or "
                          f"\"file:PATH\" (a file beside the spec), never the secret itself")

@@ -13,6 +13,7 @@ IMS QTI 1.2.1 DTD (the tests validate it) but for Canvas's `selection_extension`
 
 from __future__ import annotations
 
+import html
 import shutil
 import zipfile
 from decimal import Decimal
@@ -176,7 +177,9 @@ def manifest(quiz: str) -> str:
 def meta(spec: ExamSpec, quiz: str, points: int) -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<quiz identifier="{quiz}" xmlns="http://canvas.instructure.com/xsd/cccv1p0">\n'
-            f' <title>{_attribute(spec.title)}</title>\n <description>{_attribute(spec.course)}</description>\n'
+            # Canvas shows a title as text but a description as HTML: the course is escaped for HTML, then XML
+            f' <title>{_attribute(spec.title)}</title>\n'
+            f' <description>{_attribute(html.escape(spec.course))}</description>\n'
             f' <shuffle_answers>false</shuffle_answers>\n <scoring_policy>keep_highest</scoring_policy>\n'
             f' <quiz_type>assignment</quiz_type>\n <points_possible>{points}</points_possible>\n'
             f' <allowed_attempts>1</allowed_attempts>\n <show_correct_answers>false</show_correct_answers>\n'

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from qbank.core import registry
@@ -76,6 +77,9 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     students = tuple(v.student for v in versions) if versions[0].student else None
     if len({s.id for s in students or ()}) != len(students or ()):
         raise _Bad("two versions have the same student id")
+    twice = sorted(code for code, count in Counter(v.code for v in versions).items() if count > 1)
+    if twice:  # each code names one exam-CODE.pdf: a second version of it would replace the first's
+        raise _Bad(f"two versions have the same code {twice[0]}")
     spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
                     texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
                     students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats,

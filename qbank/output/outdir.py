@@ -69,17 +69,19 @@ def staging(out_dir: Path, name: str):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(folder: Path, target: Path, title: str) -> None:
-    """Move a finished staging folder to target, replacing target only if qbank made it.
+def publish(folder: Path, target: Path, title: str) -> Path:
+    """Move a finished staging folder to target, replacing target only if qbank made it; where it
+    went (another title with the same slug published there meanwhile: beside it, by a hash).
 
     Ctrl-C is held off from here on: once the swap starts, the build finishes."""
     with _out_lock(target.parent), _signals_held():
+        target = target.parent / folder_name(target.parent, title)
         check_replaceable(target, title)
         (folder / MARKER).write_text(json.dumps({"qbank": __version__, "title": title}) + "\n", encoding="utf-8")
         (folder / OWNER).unlink()
         if not target.exists():
             folder.rename(target)
-            return
+            return target
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         if _exchange(folder, target):
             folder.rename(old)
@@ -87,6 +89,7 @@ def publish(folder: Path, target: Path, title: str) -> None:
             target.rename(old)
             folder.rename(target)
         shutil.rmtree(old, ignore_errors=True)
+        return target
 
 
 def check_replaceable(target: Path, title: str) -> None:
@@ -123,14 +126,23 @@ def _built_title(folder: Path) -> str | None:
 def _clean_dead(out_dir: Path, name: str) -> None:
     """Remove the staging folders of dead builds, and put back an old build whose swap was cut."""
     for folder in sorted(out_dir.glob(f".{name}.partial-*")):
-        if not _is_live(folder):
+        # only a folder with qbank's exact name and its owner file, never a look-alike of the user's
+        if _made_here(folder, name, "partial") and (folder / OWNER).is_file() and not _is_live(folder):
             shutil.rmtree(folder, ignore_errors=True)
     target = out_dir / name
     for old in sorted(out_dir.glob(f".{name}.old-*")):
+        if not (_made_here(old, name, "old") and _built_title(old) is not None):
+            continue  # not a build qbank moved aside: the user's, left alone
         if not target.exists() and not target.is_symlink():
             old.rename(target)
         else:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _made_here(folder: Path, name: str, kind: str) -> bool:
+    """folder has the exact name qbank gives its staging (or swapped-out) folders: .<name>.<kind>-<pid>-<8 hex>."""
+    return (re.fullmatch(rf"\.{re.escape(name)}\.{kind}-[0-9]+-[0-9a-f]{{8}}", folder.name) is not None
+            and folder.is_dir() and not folder.is_symlink())
 
 
 def _is_live(folder: Path) -> bool:
@@ -150,7 +162,8 @@ def _is_live(folder: Path) -> bool:
 @contextlib.contextmanager
 def _out_lock(out_dir: Path):
     _os_call(lambda: out_dir.mkdir(parents=True, exist_ok=True), out_dir)
-    handle = _os_call(lambda: os.open(out_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644), out_dir)
+    # O_NOFOLLOW: a link planted as the lock must not make qbank create a file at its target
+    handle = _os_call(lambda: os.open(out_dir / LOCK, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644), out_dir)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
