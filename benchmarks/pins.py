@@ -76,11 +76,13 @@ def timed(action) -> tuple[float, str]:
     return time.perf_counter() - start, outcome
 
 
-def cli_seconds(*args) -> float:
+def cli_seconds(*args) -> tuple[float, str]:
     start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        qbank(list(args))
-    return time.perf_counter() - start
+    errors = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+        status = qbank(list(args))
+    outcome = "answered" if status == 0 else "refused: " + errors.getvalue().strip().removeprefix("qbank: error: ")
+    return time.perf_counter() - start, outcome
 
 
 def toml_value(value) -> str:
@@ -92,7 +94,7 @@ def toml_value(value) -> str:
     return json.dumps(value)
 
 
-def build_seconds(gen, pins: dict) -> float:
+def build_seconds(gen, pins: dict) -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "exam.toml"
         spec.write_text(f'[exam]\ntitle = "pin"\ncalculator = true\n\n[[question]]\ngenerator = "{gen.id}"\n'
@@ -112,12 +114,17 @@ def measure(gen, count: int) -> list[tuple]:
     for seconds, pins, outcome in runs[:3]:
         text = json.dumps(pins)
         rows.append((seconds, "variant", pins, outcome))
-        rows.append((cli_seconds("show", gen.id, "--params", text), "show", pins, outcome))
-        rows.append((cli_seconds("show", gen.id, "--params", text, "--json"), "show --json", pins, outcome))
+        for what, flags in (("show", ()), ("show --json", ("--json",))):
+            rows.append(timed_row(what, pins, lambda: cli_seconds("show", gen.id, "--params", text, *flags)))
+    # the slowest answered pins that a spec can hold (TOML has no null), through a whole build
     answered = [pins for _, pins, outcome in runs if outcome == "answered" and "null" not in json.dumps(pins)]
-    if answered:
-        rows.append((build_seconds(gen, answered[0]), "build", answered[0], "answered"))
+    rows += [timed_row("build", pins, lambda: build_seconds(gen, pins)) for pins in answered[:3]]
     return sorted(rows, key=lambda row: -row[0])
+
+
+def timed_row(what: str, pins: dict, run) -> tuple:
+    seconds, outcome = run()
+    return seconds, what, pins, outcome
 
 
 def main() -> None:

@@ -140,10 +140,12 @@ def test_adam_matches_torch_adam_or_the_raw_moment_update():
                                      eps=float(p["eps"]))
         ws, bs, state, y_hat = [], [], {}, None
         for _ in range(p["steps"]):
-            out = torch.sigmoid(w * tensor(p["x"]) + b)
-            y_hat = out.detach() if y_hat is None else y_hat
+            logit = w * tensor(p["x"]) + b
+            y_hat = torch.sigmoid(logit).detach() if y_hat is None else y_hat
             optimizer.zero_grad()
-            F.binary_cross_entropy(out, tensor(p["y"])).backward()
+            # from the logit, as PyTorch advises: through sigmoid's output, 1 - y_hat loses the digits
+            # of a pinned weight's near-saturated unit
+            F.binary_cross_entropy_with_logits(logit, tensor(p["y"])).backward()
             if p["bias_correction"]:
                 optimizer.step()
             else:
