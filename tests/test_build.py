@@ -232,6 +232,19 @@ def test_spec_text_prints_literally_and_never_runs_tex(tmp_path):
     assert "root:" not in text
 
 
+@pytest.mark.parametrize("script", ["", " Γιώργος"], ids=["pdflatex", "lualatex"])
+def test_spec_text_prints_as_typed_without_tex_ligatures(script, tmp_path):
+    """`` '' !` ?` << >> ,, -- --- are TeX ligatures (quotes, inverted marks, guillemets, dashes);
+    typed into a title they print as typed, on both engines (a Greek name makes it LuaLaTeX)."""
+    typed = "a``b''c!`d?`e<<f>>g,,h--i---j"
+    spec_file = tmp_path / "typed.toml"
+    spec_file.write_text(f"[exam]\ntitle = \"{typed}{script}\"\nversions = 1\n[[question]]\n"
+                         "generator = 'lstm.param_count'\npoints = 2\n", encoding="utf-8")
+    (exam,) = build(tmp_path / "output", str(spec_file)).glob("exam-*.pdf")
+    # one glyph per typed character: the font's single quotes for ` and ', never “ ” ¡ ¿ « » „ – —
+    assert typed + script in pdf_text(exam).replace("\u2018", "`").replace("\u2019", "'")
+
+
 OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)")
 
 

@@ -163,9 +163,15 @@ def _next_font(text: str, fonts: list, i: int) -> Font | None:
     return next((fonts[j] for j in range(i + 1, len(text)) if text[j] != " "), None)
 
 
+# TeX's ligatures of typed characters (`` '' !` ?` << >> ,, -- ---): a zero kern between the two
+# keeps each as typed on both engines (LuaLaTeX joins across pylatex's {-}{-}, pdfLaTeX does not).
+_LIGATURE_PAIR = re.compile(r"(?<=`)(?=`)|(?<=')(?=')|(?<=[!?])(?=`)|(?<=<)(?=<)|(?<=>)(?=>)|(?<=,)(?=,)|(?<=-)(?=-)")
+
+
 def _escape(text: str) -> str:
     # pylatex writes ^ as an accent (\^{}); \textasciicircum is the caret itself
-    return escape_latex(text).replace(r"\^{}", r"\textasciicircum{}")
+    escaped = escape_latex(text).replace(r"\^{}", r"\textasciicircum{}").replace("{-}", "-")
+    return _LIGATURE_PAIR.sub(r"\\kern0pt{}", escaped)
 
 
 def lualatex_preamble(texts) -> str:
