@@ -324,3 +324,29 @@ def test_no_spec_text_becomes_markup_in_any_lms_field(tmp_path):
     hostile, texts = fields_of(" ".join(SCRIPTS), "hostile")
     assert hostile <= plain, f"introduced: {sorted(hostile - plain)}"
     assert any("AT&amp;T &lt; 5" in text for text in texts)  # the course is there, as text
+
+
+def quiz_identifier(folder: Path) -> str:
+    with zipfile.ZipFile(folder / "canvas-qti.zip") as archive:
+        (meta,) = [n for n in archive.namelist() if n.endswith("assessment_meta.xml")]
+        return etree.fromstring(archive.read(meta)).get("identifier")
+
+
+def test_the_canvas_quiz_identifier_changes_with_anything_that_makes_another_quiz(tmp_path):
+    """Two rosters (or seeds, or version counts) of one spec are two quizzes: Canvas must not take
+    the second import for an update of the first."""
+    def identifier_of(name: str, exam: str, students: str = "") -> str:
+        folder = tmp_path / name
+        folder.mkdir()
+        if students:
+            (folder / "students.csv").write_text(students)
+        (folder / "exam.toml").write_text("[exam]\ntitle = 'Quiz'\nformats = ['canvas']\n" + exam +
+                                          "[[question]]\ngenerator = 'lstm.param_count'\npoints = 3\n")
+        return quiz_identifier(build(folder, str(folder / "exam.toml")))
+
+    roster = "roster = 'students.csv'\n"
+    found = [identifier_of("a", roster, "id,name\ns1,Ada\ns2,Alan\n"), identifier_of("b", roster, "id,name\ns3,Grace\n"),
+             identifier_of("c", "versions = 2\nseed = 1\n"), identifier_of("d", "versions = 3\nseed = 1\n"),
+             identifier_of("e", "versions = 2\nseed = 2\n")]
+    assert len(set(found)) == len(found)
+    assert identifier_of("f", "versions = 2\nseed = 1\n") == found[2]  # the same build, the same quiz

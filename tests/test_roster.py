@@ -124,3 +124,14 @@ def test_the_separator_is_read_from_the_header_line():
     assert roster._delimiter("id;name\n1;A, B\n") == ";"
     assert roster._delimiter("id,name\n1,A; B\n") == ","
     assert roster._delimiter("id\tname\n") == "\t"
+
+
+def test_a_name_with_the_joiners_its_script_needs_prints_and_a_bidi_override_is_refused(tmp_path):
+    persian = "فاطمه\u200cزهرا رضایی"  # a zero-width non-joiner keeps ه from joining ز, as Persian spells it
+    result = run_qbank("build", "exam", str(write_exam(tmp_path, f"id,name\ns1,{persian}\n")), "--out",
+                       str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (exam,) = (tmp_path / "out" / "quiz").glob("exam-*.pdf")
+    assert persian.replace("\u200c", "") in pdf_pages(exam)[0]  # pdftotext drops the non-joiner itself
+    with pytest.raises(QbankError, match=r"line 2: the name holds the control character U\+202E"):
+        roster.read(tmp_path / "r.csv", "id,name\ns1,Ada\u202eecalevoL\n", None)

@@ -124,12 +124,18 @@ def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int
     return Student(sid, name)
 
 
+# Format characters that scripts need inside names: the zero-width non-joiner (Persian
+# "می‌خواهم") and joiner (Indic conjuncts, emoji sequences). Other control and format characters,
+# bidi overrides among them, are refused.
+JOINERS = {"\u200c", "\u200d"}
+
+
 def _check_text(text: str, column: str, limit: int, path: Path, line: int) -> None:
     if column == "id" and not text:
         raise QbankError(f"{path}: line {line} has no student id")
     if len(text) > limit:
         raise QbankError(f"{path}: line {line}: the {column} has {len(text)} characters; at most {limit}")
-    bad = next((c for c in text if unicodedata.category(c)[0] == "C"), None)
+    bad = next((c for c in text if unicodedata.category(c)[0] == "C" and c not in JOINERS), None)
     if bad is not None:
         raise QbankError(f"{path}: line {line}: the {column} holds the control character U+{ord(bad):04X}; "
                          f"remove it")

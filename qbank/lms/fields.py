@@ -12,6 +12,7 @@ LMS cannot grade it, its part's points go to the part's numbers, and the feedbac
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -139,6 +140,9 @@ def _spellings(values: list[Fraction]) -> list[str]:
 
 
 def identifier(spec: ExamSpec, *parts_: object) -> str:
-    """A stable identifier for an exam (and a slot, version ...): the same spec gives the same one."""
-    digest = hashlib.sha256(":".join([spec.sha256, str(spec.seed), *map(str, parts_)]).encode()).hexdigest()
-    return "q" + digest[:20]
+    """A stable identifier for an exam (and a slot, version ...): the same build gives the same one,
+    and anything that makes a different quiz (the spec, the seed or secret, the number of versions,
+    the roster) a different one, so an LMS never takes one build's import for an update of another's."""
+    students = [[s.id, s.name] for s in spec.students or ()]
+    made_of = json.dumps([spec.sha256, repr(spec.master), spec.versions, students, [str(p) for p in parts_]])
+    return "q" + hashlib.sha256(made_of.encode()).hexdigest()[:20]
