@@ -92,7 +92,7 @@ def build(spec: ExamSpec, versions: Iterable[Version], out_dir: Path, progress: 
         except OSError as exc:
             raise QbankError(f"cannot write the build in {out_dir}: {exc.strerror or exc} "
                              f"({exc.filename or 'a file'}); free some space or choose another --out") from None
-        return outdir.publish(staging, target, spec.title)
+        return outdir.publish(staging, target, spec.title, spec.secret.check if spec.secret else None)
 
 
 def _write_versions(spec: ExamSpec, versions: Iterable[Version], staging: Path, typesetter) -> list[str]:

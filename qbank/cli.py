@@ -20,7 +20,7 @@ from qbank.core.generator import make_variant, render_variant
 from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.core.params import REQUIRED
 from qbank.exam import plan, spec
-from qbank.output import manifest
+from qbank.output import manifest, outdir
 from qbank.paper import latex, preview
 
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     version.add_argument("code", metavar="CODE_OR_STUDENT_ID")
     version.add_argument("--spec", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
     version.add_argument("--seed", type=_seed, help="master seed, if the build overrode the spec's")
+    version.add_argument("--out", default="output", metavar="DIR",
+                         help="where the exam was built (default: ./output); with a secret, its build is checked")
     version.set_defaults(run=_show_version)
     return parser
 
@@ -241,6 +243,10 @@ def _build(args) -> int:
 
 def _show_version(args) -> int:
     exam = spec.with_overrides(spec.load(args.spec), None, args.seed)
+    # a wrong secret gives other codes, but a student id would still find a version: the wrong one
+    if exam.secret is not None and outdir.built_secret_check(Path(args.out), exam.title) != exam.secret.check:
+        raise QbankError(f"the secret from {exam.secret.source} is not the one the build in {args.out} was made "
+                         "with; give the build's secret")
     version = plan.find_version(exam, args.code)
     student = f", student {version.student.id} {version.student.name}" if version.student else ""
     print(f"version {version.code} (number {version.number} of {exam.versions}{student}), seed {exam.seed}")

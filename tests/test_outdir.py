@@ -242,8 +242,27 @@ def test_a_secret_salts_every_seed_is_never_written_and_is_needed_to_rebuild(tmp
     wrong = run_qbank("build", "exam", "--from-manifest", str(manifest_path), "--out", str(tmp_path / "again"),
                       cwd=tmp_path, env=os.environ | {"QBANK_TEST_SECRET": "x" * 20})
     assert wrong.returncode == 2 and "is not the one this build was made with" in wrong.stderr
-    shown = run_qbank("show-version", manifest["versions"][0]["code"], "--spec", str(salted), cwd=tmp_path, env=env)
-    assert shown.returncode == 0 and manifest["versions"][0]["code"] in shown.stdout
+    code = manifest["versions"][0]["code"]
+    shown = run_qbank("show-version", code, "--spec", str(salted), "--out", "out", cwd=tmp_path, env=env)
+    assert shown.returncode == 0 and code in shown.stdout
+    # a wrong secret is refused before any lookup (by a student id it once found another version)
+    wrong = run_qbank("show-version", code, "--spec", str(salted), "--out", "out", cwd=tmp_path,
+                      env=os.environ | {"QBANK_TEST_SECRET": "y" * 20})
+    assert wrong.returncode == 2 and "is not the one the build in out was made with" in wrong.stderr
+    elsewhere = run_qbank("show-version", code, "--spec", str(salted), cwd=tmp_path, env=env)
+    assert elsewhere.returncode == 2 and "no build of 'Exam' in output to check the secret against" in elsewhere.stderr
+
+
+def test_show_version_by_student_id_with_a_wrong_secret_is_refused(tmp_path):
+    (tmp_path / "students.csv").write_text("id,name\ns1,Ada\ns2,Alan\n")
+    salted = write_spec(tmp_path, "Exam", extra='secret = "env:QBANK_TEST_SECRET"\nroster = "students.csv"')
+    right = os.environ | {"QBANK_TEST_SECRET": "r" * 20}
+    assert build_cli(tmp_path, salted, env=right).returncode == 0
+    shown = run_qbank("show-version", "s2", "--spec", str(salted), "--out", "out", cwd=tmp_path, env=right)
+    assert shown.returncode == 0 and "student s2 Alan" in shown.stdout
+    wrong = run_qbank("show-version", "s2", "--spec", str(salted), "--out", "out", cwd=tmp_path,
+                      env=os.environ | {"QBANK_TEST_SECRET": "w" * 20})
+    assert wrong.returncode == 2 and wrong.stdout == "" and "is not the one" in wrong.stderr
 
 
 def test_progress_is_a_bar_on_a_terminal_one_line_otherwise_and_nothing_when_quiet(tmp_path):

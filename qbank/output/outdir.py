@@ -32,6 +32,7 @@ from pathlib import Path
 
 from qbank import __version__
 from qbank.core.errors import QbankError
+from qbank.core.textfile import read_text
 
 MARKER = ".qbank-build"
 LOCK = ".qbank.lock"
@@ -69,7 +70,7 @@ def staging(out_dir: Path, name: str):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(folder: Path, target: Path, title: str) -> Path:
+def publish(folder: Path, target: Path, title: str, secret_check: str | None = None) -> Path:
     """Move a finished staging folder to target, replacing target only if qbank made it; where it
     went (another title with the same slug published there meanwhile: beside it, by a hash).
 
@@ -77,7 +78,9 @@ def publish(folder: Path, target: Path, title: str) -> Path:
     with _out_lock(target.parent), _signals_held():
         target = target.parent / folder_name(target.parent, title)
         check_replaceable(target, title)
-        (folder / MARKER).write_text(json.dumps({"qbank": __version__, "title": title}) + "\n", encoding="utf-8")
+        # the secret's check value (never the secret) lets show-version refuse a wrong secret
+        marker = {"qbank": __version__, "title": title} | ({"secret": secret_check} if secret_check else {})
+        (folder / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
         (folder / OWNER).unlink()
         if not target.exists():
             folder.rename(target)
@@ -107,6 +110,21 @@ def check_replaceable(target: Path, title: str) -> None:
                          f"choose another --out")
     if built != title:
         raise QbankError(f"{target} holds the build of '{built}', not of '{title}'; choose another --out")
+
+
+def built_secret_check(out_dir: Path, title: str) -> str | None:
+    """The secret check recorded by the build of title in out_dir; one line when there is no such
+    build or it was made without a secret."""
+    target = out_dir / folder_name(out_dir, title)
+    try:
+        marker = json.loads(read_text(target / MARKER, 10_000, "build marker", "rebuild the exam"))
+    except (QbankError, ValueError):
+        raise QbankError(f"no build of '{title}' in {out_dir} to check the secret against; give --out with the "
+                         "folder the exam was built into") from None
+    if not isinstance(marker, dict) or marker.get("title") != title or "secret" not in marker:
+        raise QbankError(f"{target} was built without a secret (or by an older qbank); "
+                         "give the spec's secret only if the build used it")
+    return str(marker["secret"])
 
 
 def _built_title(folder: Path) -> str | None:
