@@ -20,7 +20,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # Oracle sweeps: how many sampled variants each generator is checked on against PyTorch, and how
 # many hypothesis-drawn pins within the declared ranges (those qbank answers are checked too).
 ORACLE_VARIANTS = int(os.environ.get("QBANK_ORACLE_VARIANTS", "300"))
-ORACLE_PINNED = int(os.environ.get("QBANK_ORACLE_PINNED", "60"))
+ORACLE_PINNED = int(os.environ.get("QBANK_ORACLE_PINNED", "50"))
 
 
 def number(lo, hi, integral: bool):

@@ -21,7 +21,7 @@ from qbank.exam.plan import plan
 GENERATORS = sorted(registry.registry())
 SLOT_VERSIONS = 200
 # Seeds per generator for the degeneracy and hand-size sweeps.
-FAIR_SEEDS = int(os.environ.get("QBANK_FAIR_SEEDS", "1000"))
+FAIR_SEEDS = int(os.environ.get("QBANK_FAIR_SEEDS", "600"))
 
 # Without a calculator a rational answer has a denominator of at most 100; init.variance's
 # variances are 1/fan with fans that are layer widths in the hundreds (1/650 is still by hand).

@@ -32,7 +32,7 @@ def _alarm(signum, frame):
 def test_pins_within_the_declared_ranges_are_answered_or_rejected_naming_a_pinned_parameter(gen_id):
     gen = registry.get(gen_id)
 
-    @settings(max_examples=60)
+    @settings(max_examples=40)
     @given(pins=pins_for(gen), seed=st.integers(0, 2**32))
     def check(pins, seed):
         previous = signal.signal(signal.SIGALRM, _alarm)
