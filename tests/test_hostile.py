@@ -285,6 +285,10 @@ MANIFEST_CASES = {
     "exact past 4,300 digits": (_set(ANSWER, "(3**1000)**10"), "different answers"),
     "exact a tower of powers": (_set(ANSWER, "((3**1000)**1000)**1000"), "different answers"),
     "exact a product past 4,300 digits": (_set(ANSWER, "*".join(["3**1000"] * 8)), "different answers"),
+    "a variant with 100,000 answers": (_set(VARIANT + ".answers", {f"a{i}": {"exact": "1", "value": 1}
+                                                                    for i in range(100_000)}),
+                                       "answers has 100,000 entries"),
+    "an answer list of 100,000 entries": (_set(ANSWER, ["1"] * 100_000), "must be an exact value or a list"),
     "two versions with one code": (lambda data: data["versions"][1].update(code=data["versions"][0]["code"]),
                                    "two versions have the same code"),
     "exact an object": (_set(ANSWER, {"a": 1}), "must be an exact value or a list of them"),

@@ -17,6 +17,8 @@ MAX_NUMBER_CHARS = 40            # a number written as text in a pin: "3/2", "0.
 MAX_NUMBER_DIGITS = 30           # digits of an integer pin; its magnitude stays below 10**30
 MAX_ITEMS = 64                    # entries of a list or matrix parameter, unless it declares fewer
 MAX_SYMBOL_CHARS = 8             # a symbol name in a pinned parameter ("x", "w1")
+MAX_ANSWERS = 100                # named answers of one variant in a manifest (a generator gives at most 25)
+MAX_ANSWER_ITEMS = 1_000         # entries of one list inside a manifest's exact answer
 MIN_SECRET_CHARS = 16            # a secret short enough to guess protects nothing
 MAX_SECRET_BYTES = 4_096         # a secret file (file:/dev/zero once read until memory ran out)
 

@@ -17,8 +17,8 @@ from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import from_text
 from qbank.core.generator import render_variant, solve_variant
-from qbank.core.limits import (MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS, MAX_NESTING, MAX_POINTS, MAX_QUESTIONS,
-                          MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
+from qbank.core.limits import (MAX_ANSWER_ITEMS, MAX_ANSWERS, MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS,
+                          MAX_NESTING, MAX_POINTS, MAX_QUESTIONS, MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
 from qbank.core.model import Variant
 from qbank.core.textfile import read_text
 from qbank.exam.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
@@ -163,6 +163,8 @@ def _variant(data, where: str) -> Variant:
     answers = data["answers"]
     if not isinstance(answers, dict) or not answers:
         raise _Bad(f"{where}.answers must be a non-empty object")
+    if len(answers) > MAX_ANSWERS:  # bounded before the walk (1,000,000 answers once took 88 s)
+        raise _Bad(f"{where}.answers has {len(answers):,} entries; a variant has at most {MAX_ANSWERS}")
     for name, answer in answers.items():
         if not isinstance(answer, dict) or not _is_exact_text(answer.get("exact")):
             raise _Bad(f"{where}.answers.{name[:40]}.exact must be an exact value or a list of them")
@@ -173,7 +175,7 @@ def _is_exact_text(value, inside_list: bool = False) -> bool:
     """What exact.to_text writes: a string (a number, or a text answer), or (nested) non-empty lists
     of numbers."""
     if isinstance(value, list):
-        return bool(value) and all(_is_exact_text(item, True) for item in value)
+        return 0 < len(value) <= MAX_ANSWER_ITEMS and all(_is_exact_text(item, True) for item in value)
     return isinstance(value, str) and (not inside_list or not isinstance(from_text(value), str))
 
 
