@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import sympy
 
 from generators.lstm import gate
@@ -288,6 +290,7 @@ class Forward(Generator):
         return Rendered(statement, parts, solution)
 
 
+MAX_GATE_INPUT = 30  # sigma(30) = 1 - 9e-14
 MAX_TANH_TERMS = 128  # O * H^(T-1) = 128 (H = 4, T = 3, O = 8) keeps y under 10,000 characters
 
 
@@ -368,7 +371,7 @@ class BinaryAddition(Generator):
 class Gated(Generator):
     id = "rnn.gated"
     title = "A gated recurrent unit with one scalar gate: forward and dL/dW_x"
-    refuses = ("W_x = 0", "upstream = 0")
+    refuses = ("W_x = 0", "upstream = 0", "a gate input |W_c x_t + W_h h_(t-1)| above 30 (a saturated sigmoid)")
     labels = {"c": "c_#", "h": "h_#", "dL_dWx": r"\partial L/\partial W_x"}
     topics = ("rnn", "backprop")
     params = {"W_c": Num(-10, 10), "W_h": Num(-10, 10), "W_x": Num(-10, 10), "x": Vector(Num(-10, 10), 1, 4),
@@ -390,6 +393,16 @@ class Gated(Generator):
             raise IllPosed("W_x", "with W_x = 0 every state is 0; give it a non-zero value")
         if p["upstream"] == 0:
             raise IllPosed("upstream", "a zero gradient makes every derivative 0; give a non-zero value")
+        # a saturated gate's 1 - c is below 1e-13: no 4-decimal key, and sympy's sign checks on the
+        # nested form then run for minutes; screened with doubles, before anything exact is built
+        h = 0.0
+        for t, x in enumerate(p["x"], 1):
+            z = float(p["W_c"] * x) + float(p["W_h"]) * h
+            if abs(z) > MAX_GATE_INPUT:
+                raise IllPosed("x", f"the gate input at step {t} is {z:.0f}, which saturates the sigmoid "
+                                    f"(|W_c x_t + W_h h_(t-1)| <= {MAX_GATE_INPUT}); give smaller inputs or weights")
+            c = 1 / (1 + math.exp(-z))
+            h = c * h + (1 - c) * float(p["W_x"] * x)
 
     def solve(self, p):
         """Forward with the derivative of each state with respect to W_x carried along (exact)."""

@@ -12,6 +12,7 @@ import operator
 import re
 from fractions import Fraction
 
+import mpmath
 import sympy
 from sympy.printing.str import StrPrinter
 
@@ -287,8 +288,11 @@ PLACES = 4
 _FLOAT_FUNCTIONS = {sympy.exp: math.exp, sympy.tanh: math.tanh, sympy.log: math.log, sympy.Abs: abs}
 
 
-# A sum this much smaller than its largest term has lost most of its double's digits.
+# A sum this much smaller than its largest term has lost most of its double's digits; it is
+# recomputed with SPARE_DIGITS.
 CANCELLATION = 1e-6
+SPARE_DIGITS = 40
+_PRECISE_FUNCTIONS = {sympy.exp: mpmath.exp, sympy.tanh: mpmath.tanh, sympy.log: mpmath.log, sympy.Abs: mpmath.fabs}
 
 
 def to_float(x) -> float:
@@ -311,14 +315,39 @@ def _fast_float(x, known: dict | None = None) -> float:
     return value
 
 
+def _precise(x, known: dict):
+    """x as an mpmath number at the working precision, by _fast_float's walk."""
+    if x.is_Rational:
+        return mpmath.mpf(int(x.p)) / int(x.q)
+    value = known.get(x)
+    if value is None:
+        args = [_precise(a, known) for a in x.args]
+        if x.is_Add:
+            value = mpmath.fsum(args)
+        elif x.is_Mul:
+            value = mpmath.fprod(args)
+        elif x.is_Pow:
+            value = args[0] ** args[1]
+        elif x.func in _PRECISE_FUNCTIONS:
+            value = _PRECISE_FUNCTIONS[x.func](*args)
+        elif isinstance(x, (sympy.Max, sympy.Min)):
+            value = (max if isinstance(x, sympy.Max) else min)(args)
+        else:
+            value = mpmath.mpf(str(sympy.N(x, SPARE_DIGITS)))  # constants such as pi
+        known[x] = value
+    return value
+
+
 def _combine(x, args: list[float]) -> float:
     """The float of node x from the floats of its arguments."""
     if x.is_Add:
         total = math.fsum(args)
         if abs(total) < CANCELLATION * max(map(abs, args)):
             # 1 - sigmoid(20): the terms' rounding errors are most of what is left, so the sum
-            # is taken again from the exact terms, with digits to spare
-            return float(sympy.N(x, 30))
+            # is taken again from the exact terms with digits to spare, by the same walk in mpmath
+            # (sympy's N re-evaluates a nested tanh form for seconds)
+            with mpmath.workdps(SPARE_DIGITS):
+                return float(_precise(x, {}))
         return total
     if x.is_Mul:
         return math.prod(args)
