@@ -8,7 +8,7 @@ import sympy
 
 from generators.lstm import gate
 from qbank.core.errors import IllPosed
-from qbank.core.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh
+from qbank.core.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh, to_float
 from qbank.core.figures import unrolled
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
@@ -397,12 +397,12 @@ class Gated(Generator):
         # nested form then run for minutes; screened with doubles, before anything exact is built
         h = 0.0
         for t, x in enumerate(p["x"], 1):
-            z = float(p["W_c"] * x) + float(p["W_h"]) * h
+            z = to_float(p["W_c"] * x) + to_float(p["W_h"]) * h
             if abs(z) > MAX_GATE_INPUT:
                 raise IllPosed("x", f"the gate input at step {t} is {z:.0f}, which saturates the sigmoid "
                                     f"(|W_c x_t + W_h h_(t-1)| <= {MAX_GATE_INPUT}); give smaller inputs or weights")
             c = 1 / (1 + math.exp(-z))
-            h = c * h + (1 - c) * float(p["W_x"] * x)
+            h = c * h + (1 - c) * to_float(p["W_x"] * x)
 
     def solve(self, p):
         """Forward with the derivative of each state with respect to W_x carried along (exact)."""

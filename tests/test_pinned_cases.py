@@ -170,3 +170,9 @@ def test_a_pinned_third_prints_as_the_fraction_the_key_uses(gen_id, name):
     rendered = render_variant(gen, variant)
     text = rendered.statement + " ".join(part.prompt for part in rendered.parts)
     assert not [third for third in thirds if f"{float(third):.2f}" in text]
+
+
+def test_a_saturated_gate_is_refused_in_one_line_naming_x():
+    # found by the pin battery in CI: 49 s in sympy's sign checks on a gate 1 - 1e-272 wide
+    with pytest.raises(IllPosed, match="parameter 'x': the gate input at step 3 is -626"):
+        make_variant(registry.get("rnn.gated"), 5, {"W_h": 8.3, "x": [10.0, -7.9, 9.0, 0], "W_x": "155/16"})
