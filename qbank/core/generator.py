@@ -330,17 +330,9 @@ class AnswerTooLong(QbankError):
 
 def _canonical(gen: Generator, name: str, value) -> Answer:
     text = to_text(value)
-    if any(len(item) > MAX_EXACT_CHARS for item in _leaves(text)):
+    if any(len(item) > MAX_EXACT_CHARS for item in scalars(text)):
         raise AnswerTooLong(gen, name)
     return Answer.of(from_text(text), text)
-
-
-def _leaves(text):
-    if isinstance(text, list):
-        for item in text:
-            yield from _leaves(item)
-    else:
-        yield text
 
 
 def _values(solved: dict) -> dict:

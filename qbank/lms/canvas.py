@@ -44,7 +44,8 @@ class CanvasWriter:
                 file = self._work / f"slot-{question.number}.xml"
                 self._slots.append((file, open(file, "w", encoding="utf-8"), question.points))
         for question, (_, handle, _) in zip(version.questions, self._slots):
-            element = item(self._spec, version, question, fields.identifier(self._spec, version.code, question.number))
+            ident = fields.member_identifier(self._quiz, version.code, question.number)
+            element = item(self._spec, version, question, ident)
             handle.write("   " + ET.tostring(element, encoding="unicode") + "\n")  # one line an item
 
     def close(self) -> None:

@@ -139,10 +139,16 @@ def _spellings(values: list[Fraction]) -> list[str]:
     return [t if t != "-0" else "0" for t in dict.fromkeys(texts)]
 
 
-def identifier(spec: ExamSpec, *parts_: object) -> str:
-    """A stable identifier for an exam (and a slot, version ...): the same build gives the same one,
-    and anything that makes a different quiz (the spec, the seed or secret, the number of versions,
-    the roster) a different one, so an LMS never takes one build's import for an update of another's."""
+def identifier(spec: ExamSpec) -> str:
+    """A stable identifier for an exam: the same build gives the same one, and anything that makes a
+    different quiz (the spec, the seed or secret, the number of versions, the roster) a different
+    one, so an LMS never takes one build's import for an update of another's."""
     students = [[s.id, s.name] for s in spec.students or ()]
-    made_of = json.dumps([spec.sha256, repr(spec.master), spec.versions, students, [str(p) for p in parts_]])
+    made_of = json.dumps([spec.sha256, repr(spec.master), spec.versions, students])
     return "q" + hashlib.sha256(made_of.encode()).hexdigest()[:20]
+
+
+def member_identifier(exam: str, *parts_: object) -> str:
+    """A stable identifier for a slot, version ... of the exam identified by `exam` (computed once:
+    the roster it hashes is read once, not once per item)."""
+    return "q" + hashlib.sha256(":".join([exam, *map(str, parts_)]).encode()).hexdigest()[:20]
