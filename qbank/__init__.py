@@ -6,10 +6,21 @@ contract), `qbank.exam`, `qbank.paper`, `qbank.lms`, `qbank.output`, and `qbank.
 """
 
 import importlib
+import os
 import sys
 from importlib.machinery import ModuleSpec
 
 __version__ = "0.1.0"
+# what a Ctrl-C or SIGTERM prints, from python -m qbank's first instruction to its last
+INTERRUPTED_LINE = "qbank: interrupted; nothing was changed (a previous build is kept)"
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
+
+
+def leave_interrupted(signum=None, frame=None):
+    """A signal handler: the interrupted line and exit 130 at once, no unwinding (for moments when
+    nothing is left to clean up)."""
+    os.write(2, f"{INTERRUPTED_LINE}\n".encode())
+    os._exit(INTERRUPTED)
 
 # Third-party banks written before the wings import the contract by its old flat paths
 # (`from qbank.generator import Generator`); those names still load the same module objects.

@@ -35,6 +35,7 @@ from qbank.output import outdir
 from qbank.output.writers import AnswerKey, Index, Manifest
 from qbank.paper.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.paper.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, user_texts
+from qbank.paper.pages import write_pages
 
 PROGRESS_DELAY = 2  # seconds
 KINDS = ("exam", "solutions")
@@ -170,7 +171,7 @@ class _Typesetter:
             first += pages
         with pikepdf.open(pdf) as source:
             for code, pages in counts:
-                _save_pages([source], [(0, *self.pages[f"{kind}-{code}"][1:])], self.staging / f"{kind}-{code}.pdf")
+                write_pages(self.staging / f"{kind}-{code}.pdf", [(source, *self.pages[f"{kind}-{code}"][1:])])
         self.bar.update(len(counts))
 
     def __exit__(self, kind, exc, traceback):
@@ -186,24 +187,22 @@ class _Typesetter:
             self.bar.close()
 
 
-def _save_pages(sources: list[pikepdf.Pdf], ranges: list[tuple[int, int, int]], path: Path) -> None:
-    """A PDF of page ranges (source index, first page, count) of open sources, the same bytes every
-    time (no dates, an ID made from the content)."""
-    with pikepdf.new() as pdf:
-        for index, first, count in ranges:
-            pdf.pages.extend(sources[index].pages[first:first + count])
-        pdf.save(path, deterministic_id=True)
-
-
 def _assemble(path: Path, ranges: list[tuple[Path, int, int]]) -> None:
-    """One PDF of the given page ranges of batch PDFs, in order (the merged PDFs)."""
-    files = sorted({pdf for pdf, _, _ in ranges})
-    opened = [pikepdf.open(pdf) for pdf in files]
-    try:
-        _save_pages(opened, [(files.index(pdf), first, count) for pdf, first, count in ranges], path)
-    finally:
-        for pdf in opened:
-            pdf.close()
+    """One PDF of the given page ranges of batch PDFs, in order (the merged PDFs), one batch PDF
+    open at a time."""
+    def opened():
+        source = None
+        try:
+            for pdf, first, count in ranges:
+                if source is None or source.filename != str(pdf):
+                    if source is not None:
+                        source.close()
+                    source = pikepdf.open(pdf)
+                yield source, first, count
+        finally:
+            if source is not None:
+                source.close()
+    write_pages(path, opened())
 
 
 def _located(exc: TexError) -> QbankError:

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from qbank import __version__, build
+from qbank import INTERRUPTED, INTERRUPTED_LINE, __version__, build, leave_interrupted
 from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import MAX_EXACT_CHARS, to_text
@@ -23,9 +23,9 @@ from qbank.exam import plan, spec
 from qbank.output import manifest, outdir
 from qbank.paper import latex, preview
 
-INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
 INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
 MAX_JOBS = 256     # TeX runs at once: more than any machine's cores
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def main(argv=None) -> int:
@@ -33,14 +33,36 @@ def main(argv=None) -> int:
     70 for a bug of qbank's; --debug adds the traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
-    args = _parser().parse_args([a for a in argv if a != "--debug"])
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill finishes like Ctrl-C: cleaned up
+    # SIGTERM finishes like Ctrl-C (cleaned up); a signal the caller ignores (a background job's
+    # SIGINT) stays ignored; the handlers are the caller's again when main returns
+    previous = {}
+    try:  # the handlers are set inside: an interrupt right after one is set is caught here
+        for sig in SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, _interrupt_once)
+        return _run([a for a in argv if a != "--debug"], debug)
+    except KeyboardInterrupt:  # also one that came while another failure was being reported
+        return _fail(INTERRUPTED_LINE, INTERRUPTED, debug)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt_once(signum, frame):
+    """The first interrupt unwinds the work (the staging folder removed, the previous build kept);
+    one more while that happens leaves at once: the target is untouched (publishing holds signals
+    off) and the next build removes the stale staging folder."""
+    for sig in SIGNALS:
+        signal.signal(sig, leave_interrupted)
+    raise KeyboardInterrupt
+
+
+def _run(argv: list[str], debug: bool) -> int:
     try:
+        args = _parser().parse_args(argv)
         return args.run(args)
     except QbankError as exc:
         return _fail(f"qbank: error: {exc}", 2, debug)
-    except KeyboardInterrupt:
-        return _fail("qbank: interrupted; nothing was changed (a previous build is kept)", INTERRUPTED, debug)
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

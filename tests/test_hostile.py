@@ -235,7 +235,24 @@ FILE_CASES = {
     # every file qbank reads is a regular file read with a cap: no device without end, no pipe
     # without writer (file:/dev/zero read until memory ran out, a FIFO hung)
     "secret file /dev/zero": ({"exam.toml": exam_spec('secret = "file:/dev/zero"')}, BUILD, {},
-                              "/dev/zero: is not a regular file"),
+                              "secret file '/dev/zero' is not in the"),
+    # a spec names only files of its own folder (".." and links resolved), so a spec or manifest
+    # handed around can neither read another file of the machine nor quote it in an error
+    "roster outside the spec's folder": ({"exam.toml": exam_spec('roster = "../../../../../../etc/passwd"')},
+                                         BUILD, {}, "roster '../../../../../../etc/passwd' is not in the"),
+    "roster an absolute path": ({"exam.toml": exam_spec('roster = "/etc/passwd"')}, BUILD, {},
+                                "roster '/etc/passwd' is not in the"),
+    "roster a link out of the folder": ({"exam.toml": exam_spec('roster = "students.csv"'),
+                                         "students.csv@": "/etc/passwd"}, BUILD, {},
+                                        "roster 'students.csv' is not in the"),
+    "roster a link loop": ({"exam.toml": exam_spec('roster = "loop.csv"'), "loop.csv@": "loop.csv"}, BUILD, {},
+                           "roster 'loop.csv' is not in the"),
+    "secret file outside the spec's folder": ({"exam.toml": exam_spec('secret = "file:../../../../etc/passwd"')},
+                                              BUILD, {}, "is not in the"),
+    "secret file a link out of the folder": ({"exam.toml": exam_spec('secret = "file:key"'), "key@": "/etc/passwd"},
+                                             BUILD, {}, "secret file 'key' is not in the"),
+    "secret file with a NUL byte": ({"exam.toml": exam_spec('secret = "file:a\\u0000b"')}, BUILD, {},
+                                    "is not in the"),
     "secret file a FIFO": ({"exam.toml": exam_spec('secret = "file:pipe"'), "pipe|": ""}, BUILD, {},
                            "pipe: is not a regular file"),
     "secret file too large": ({"exam.toml": exam_spec('secret = "file:big"'), "big": "s" * 5000}, BUILD, {},
@@ -266,6 +283,14 @@ def _set(path: str, value):
         for key in parents:
             node = node[int(key)] if isinstance(node, list) else node[key]
         node[int(last) if isinstance(node, list) else last] = value
+    return change
+
+
+def _sets(*changes):
+    """Several changes to the manifest at once, each (dotted path, value)."""
+    def change(data):
+        for path, value in changes:
+            _set(path, value)(data)
     return change
 
 
@@ -316,6 +341,11 @@ MANIFEST_CASES = {
     "title of a million characters": (_set("exam.title", "x" * 1_000_000), "exam.title must be a string"),
     "secret missing at rebuild": (_set("secret", {"source": "env:QBANK_TEST_UNSET", "check": "0"}),
                                   "made with a secret: the secret comes from the environment variable"),
+    "secret file outside the spec's folder": (_set("secret", {"source": "file:../../../etc/passwd", "check": "0"}),
+                                              "secret file '../../../etc/passwd' is not in the"),
+    "spec folder elsewhere, to read its files": (_sets(("spec.source", "/etc/exam.toml"),
+                                                       ("secret", {"source": "file:passwd", "check": "0"})),
+                                                 "spec folder '/etc' is not in the"),
     "versions empty": (_set("versions", []), "versions must be a list of 1"),
     "paper unknown": (_set("exam.paper", "\\relax"), "exam.paper must be one of a4, letter"),
     "answer space a string": (_set("versions.0.questions.0.answer_space", "9cm"), "answer_space must be null"),
@@ -406,3 +436,4 @@ def test_hostile_input_is_one_line_exit_2_and_changes_nothing(case, tmp_path, mo
     assert "Traceback" not in err and out == ""
     assert snapshot(tmp_path) == before
     assert not (tmp_path / "pwned").exists()
+    assert "root:" not in err  # nothing of /etc/passwd is quoted

@@ -23,6 +23,7 @@ from conftest import run_qbank
 from qbank import build, cli
 from qbank.exam import plan, spec
 from qbank.output import outdir
+from qbank.paper import pages
 
 ONE_QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
 
@@ -162,13 +163,54 @@ def test_an_interrupted_build_keeps_the_previous_build_and_says_so(tmp_path, sig
     assert hidden(tmp_path / "out") == []
 
 
-def test_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys):
+def _catches_sigterm(pid: int) -> bool:
+    """Whether the process has a SIGTERM handler: Python installs none, qbank's __main__ does first."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+    return bool(caught & (1 << (signal.SIGTERM - 1)))
+
+
+def _started_build(folder: Path, spec_path: Path) -> subprocess.Popen:
+    """A build, returned once qbank's first instruction has run (Python's own start-up is not ours)."""
+    run = subprocess.Popen([sys.executable, "-m", "qbank", "build", "exam", str(spec_path), "--out", "out"],
+                           cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while run.poll() is None and not _catches_sigterm(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    return run
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads signal masks from /proc")
+def test_ctrl_c_at_any_moment_is_one_line_and_leaves_a_whole_build(tmp_path):
+    """Ctrl-C from qbank's first instruction to its last: imports, reading the spec, making and
+    typesetting versions, publishing, the summary line and the exit."""
+    spec_path = write_spec(tmp_path, "Exam", versions=2)
+    first = _started_build(tmp_path, spec_path)
+    start = time.monotonic()
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    lifetime = time.monotonic() - start
+    built = {p.name: p.read_bytes() for p in (tmp_path / "out" / "exam").iterdir() if p.is_file()}
+    for step in range(12):  # evenly over the whole life of a build, and just past it
+        run = _started_build(tmp_path, spec_path)
+        time.sleep(lifetime * step / 10)
+        run.send_signal(signal.SIGINT)
+        status, err = run.wait(timeout=300), run.stderr.read()
+        assert (status, err) in ((0, ""), (cli.INTERRUPTED, cli.INTERRUPTED_LINE + "\n")), (step, status, err)
+        # the same spec rebuilds the same bytes: the previous build and a finished one are alike
+        assert {p.name: p.read_bytes() for p in (tmp_path / "out" / "exam").iterdir() if p.is_file()} == built
+        assert hidden(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize("module, name, mode", [(build, "answer-key.csv", "w"), (pages, ".pdf", "wb")],
+                         ids=["answer key", "PDFs cut and merged"])
+def test_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys, module, name, mode):
     real_open = open
 
-    def full(path, *args, **kwargs):  # the answer key lands on a device with no space left
-        return real_open("/dev/full", "w") if str(path).endswith("answer-key.csv") else real_open(path, *args, **kwargs)
+    def full(path, *args, **kwargs):  # these files land on a device with no space left
+        return real_open("/dev/full", mode) if str(path).endswith(name) else real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(build, "open", full, raising=False)
+    monkeypatch.setattr(module, "open", full, raising=False)
     monkeypatch.chdir(tmp_path)
     write_spec(tmp_path, "Exam")
     assert cli.main(["build", "exam", "exam.toml", "--out", "out"]) == 2

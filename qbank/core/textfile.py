@@ -1,5 +1,5 @@
 """Reading a user's text file whole: bounded in size, UTF-8 with or without a byte-order mark, and
-every failure one line naming the file."""
+every failure one line naming the file; and the rule for files a spec or manifest names."""
 
 from __future__ import annotations
 
@@ -33,3 +33,20 @@ def read_text(path: Path, limit: int, what: str, hint: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise QbankError(f"{path}: the {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def within(folder: Path, name: str, what: str) -> Path:
+    """folder/name, refused in one line unless it lies in folder or below (".." and symbolic links
+    resolved): a spec names only files of its own folder, so one that was handed around cannot
+    read, or quote in an error, any other file of the machine."""
+    path = folder / name
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a symbolic-link loop
+        inside = False
+    if not inside:
+        shown = name if len(name) <= 80 else f"{name[:80]}..."
+        place = "the current folder" if str(folder) == "." else f"the folder {folder}"
+        raise QbankError(f"the {what} {shown!r} is not in {place} or below; a spec names only files of its "
+                         f"own folder: move or copy the file there")
+    return path

@@ -16,7 +16,7 @@ from pathlib import Path
 from qbank.core import fonts
 from qbank.core.errors import QbankError
 from qbank.core.limits import MAX_ID_CHARS, MAX_NAME_CHARS, MAX_ROSTER_BYTES, MAX_VERSIONS
-from qbank.core.textfile import read_text
+from qbank.core.textfile import read_text, within
 
 
 @dataclass(frozen=True)
@@ -161,5 +161,8 @@ def columns_from_spec(value, where: str) -> Columns:
 def load(name, base: Path, source: str, columns: Columns | None) -> tuple[Student, ...]:
     if not isinstance(name, str):
         raise QbankError(f"{source}: [exam] roster must be the path of a CSV file with columns id,name")
-    path = base / name
+    try:
+        path = within(base, name, "roster")
+    except QbankError as exc:
+        raise QbankError(f"{source}: [exam] {exc}") from None
     return read(path, read_text(path, MAX_ROSTER_BYTES, "roster", HINT), columns)

@@ -22,7 +22,7 @@ from qbank.core.errors import QbankError
 from qbank.core.generator import parse_params
 from qbank.core.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SECRET_BYTES, MAX_SEED,
                           MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
-from qbank.core.textfile import read_text
+from qbank.core.textfile import read_text, within
 from qbank.exam import roster
 from qbank.exam.roster import Student
 
@@ -84,7 +84,7 @@ class Secret:
 
 
 def read_secret(source: str, base: Path, where: str) -> Secret:
-    """The secret named by "env:NAME" or "file:PATH" (relative to the spec); one line if it is missing."""
+    """The secret named by "env:NAME" or "file:PATH" (in the spec's folder); one line if it is missing."""
     kind, _, name = source.partition(":")
     if kind == "env" and name:
         value = os.environ.get(name, "")
@@ -93,7 +93,8 @@ def read_secret(source: str, base: Path, where: str) -> Secret:
                              f"set it to the exam's secret (the same one as for the original build)")
     elif kind == "file" and name:
         try:
-            value = read_text(base / name, MAX_SECRET_BYTES, "secret", "give a file holding only the secret").strip()
+            value = read_text(within(base, name, "secret file"), MAX_SECRET_BYTES, "secret",
+                              "give a file holding only the secret").strip()
         except QbankError as exc:
             raise QbankError(f"{where}: {exc}") from None
     else:

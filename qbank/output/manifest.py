@@ -20,7 +20,7 @@ from qbank.core.generator import render_variant, solve_variant
 from qbank.core.limits import (MAX_ANSWER_ITEMS, MAX_ANSWERS, MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS,
                           MAX_NESTING, MAX_POINTS, MAX_QUESTIONS, MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
 from qbank.core.model import Variant
-from qbank.core.textfile import read_text
+from qbank.core.textfile import read_text, within
 from qbank.exam.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
 from qbank.exam.roster import Student
 from qbank.exam.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, check_formats, read_secret, valid_answer_space
@@ -93,8 +93,12 @@ def _secret(data, spec_data: dict, path: Path):
         return None
     data = _table(data, {"source", "check"}, "secret")
     source = _string(data["source"], "secret.source", 200)
-    base = Path(str(spec_data.get("source", ""))).parent
-    secret = read_secret(source, base, f"{path}: this build was made with a secret")
+    where = f"{path}: this build was made with a secret"
+    try:  # the spec's folder as the manifest records it: the current folder or below, as for a spec
+        base = within(Path("."), str(Path(str(spec_data.get("source", ""))).parent), "spec folder")
+    except QbankError as exc:
+        raise QbankError(f"{where}: {exc}; run qbank from a folder that holds it") from None
+    secret = read_secret(source, base, where)
     if secret.check != data["check"]:
         raise QbankError(f"{path}: the secret from {source} is not the one this build was made with; "
                          f"set the original secret")
