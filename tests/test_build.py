@@ -15,7 +15,7 @@ from qbank.core import registry
 from qbank.exam import plan, spec
 from qbank.output import manifest
 from qbank.paper.compile import compile_pdf, find_pdflatex, tex_environment
-from qbank.paper.latex import exam_document
+from qbank.paper.latex import _answer_line, exam_document
 
 pytestmark = pytest.mark.tex
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,11 @@ def pdf_text(path: Path) -> str:
 
 def numbers(text: str) -> list[str]:
     return re.findall(r"-?\d+", text)
+
+
+def printed(value: int) -> list[str]:
+    """How an integer reads back from a PDF: in groups of three digits from five digits on."""
+    return [str(value)] if abs(value) < 10_000 else f"{value:,}".split(",")
 
 
 def contains_run(haystack: list[str], needle: list[str]) -> bool:
@@ -96,7 +101,8 @@ def test_solution_pdfs_show_every_integer_answer(default_build, default_manifest
             for name, answer in q["variant"]["answers"].items():
                 values = list(_flatten(answer["value"]))
                 if all(isinstance(x, int) for x in values):
-                    assert contains_run(tokens, [str(x) for x in values]), f"{version['code']}: {name} missing"
+                    assert contains_run(tokens, [t for x in values for t in printed(x)]), \
+                        f"{version['code']}: {name} missing"
 
 
 def _flatten(value):
@@ -260,10 +266,28 @@ def test_every_generator_compiles_over_30_seeds_with_nothing_in_the_margin(gen_i
             name = f"{'solutions' if solutions else 'exam'}-{paper}"
             (tmp_path / f"{name}.tex").write_text(exam_document(exam, version, solutions))
             compile_pdf(find_pdflatex(), tmp_path, name, tex_environment("0"))
-            assert "Question 30" in pdf_text(tmp_path / f"{name}.pdf")
+            text = pdf_text(tmp_path / f"{name}.pdf")
+            assert "Question 30" in text
             log = (tmp_path / f"{name}.log").read_text(encoding="latin-1")
             too_wide = [float(width) for width in OVERFULL.findall(log) if float(width) > 1]
             assert too_wide == [], f"{name}: {len(too_wide)} lines past the margin, up to {max(too_wide)} pt"
+            # a points label is never broken over two lines; a question of one part has no letter
+            parts = [len(question.part_points) for question in version.questions]
+            assert len(re.findall(r"\[\d+", text)) == len(re.findall(r"\[\d+ points?\]", text)) == sum(parts), \
+                f"{name}: a points label is broken"
+            if set(parts) == {1}:
+                assert "(a)" not in text, f"{name}: a question of one part is lettered"
+            body = (tmp_path / f"{name}.tex").read_text().split(r"\begin{document}")[1]
+            assert re.findall(r"(?<![\d.])\d{5,}", body) == [], f"{name}: an integer of 5 digits or more ungrouped"
+    for question in version.questions:  # the key gives exactly the places a part asks for
+        labels = registry.get(gen_id).labels
+        for part in (p for p in question.rendered.parts if p.decimals is not None):
+            for answer_name in part.answers:
+                line = _answer_line(answer_name, question.variant.answers[answer_name], part.decimals,
+                                    labels.get(answer_name))
+                shown = "".join(re.findall(r"\\approx([^$]*)\$", line))
+                places = [len(n.partition(".")[2]) for n in re.findall(r"\d+(?:\\,\d{3})*(?:\.\d+)?", shown)]
+                assert places and set(places) == {part.decimals}, f"{gen_id}: {answer_name} keyed as {line}"
 
 
 def test_a_spec_with_every_generator_builds_into_pdfs(tmp_path):
@@ -335,7 +359,9 @@ def test_a_question_that_fits_a_page_is_never_split(tmp_path):
             for number in map(int, re.findall(r"qbank: question (\d+) fits a page", said)):
                 parts = len(questions[number - 1]["part_points"])
                 start = text.index(f"Question {number}")
-                last = text.index(f"({'abcdefgh'[parts - 1]})", start)
+                # a question of one part has no letter: its part ends with its points label
+                last = (text.index(f"({'abcdefgh'[parts - 1]})", start) if parts > 1
+                        else start + re.search(r"\[\d+ points?\]", text[start:]).end())
                 assert "\f" not in text[start:last], f"{pdf.name}: question {number} is split across pages"
                 checked += 1
             # a longer one keeps its heading with its first part, and is printed once (a key places
@@ -379,3 +405,34 @@ def test_batches_are_cut_into_versions_that_number_their_own_pages_in_index_orde
             merged += pages
         assert pdf_text(folder / f"all-{kind}s.pdf" if kind == "exam" else folder / "all-solutions.pdf"
                         ).split("\f")[:-1] == merged
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    return pdf_text(pdf).split("\f")
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_cover_has_the_grading_table_instructions_and_page_count_for_any_number_of_questions(paper, tmp_path):
+    """From 1 question to 100 (the most a spec may have): the whole grading table on the cover, and
+    Question 1 on page 2; a spec without instructions gets qbank's own; the cover's page count is the
+    version's; the exam ends with "End of exam"; every page has a name field (no roster)."""
+    for count in (1, 31, 40, 100):
+        exam = spec.ExamSpec("test", "", "Cover", "", "", "", 0, 1, None,
+                             tuple(spec.QuestionSpec(("lstm.param_count",), 1 + n % 3) for n in range(count)),
+                             paper=paper)
+        (version,) = plan.plan(exam)
+        (tmp_path / "exam.tex").write_text(exam_document(exam, version, False))
+        compile_pdf(find_pdflatex(), tmp_path, "exam", tex_environment("0"))
+        pages = _page_texts(tmp_path / "exam.pdf")
+        pages = [page for page in pages if page.strip()]
+        cover = pages[0]
+        assert "Total" in cover and re.search(rf"\bTotal\s+{version.points}\b", cover), f"{count}: no total on the cover"
+        assert all(re.search(rf"(?<!\S){q.number}\s+{q.points}(?!\S)", cover)
+                   for q in (version.questions[0], version.questions[-1])), f"{count}: rows missing from the cover"
+        assert "Question 1\n" not in cover and "Question 1" in pages[1]
+        assert "No calculators, notes or devices." in cover and "show your working" in cover
+        total = _pages(tmp_path / "exam.pdf")
+        assert f"This exam has {total} pages" in cover
+        last = [page for page in pages if "intentionally left blank" not in page][-1]
+        assert "End of exam" in last and "Question" not in last.split("End of exam")[1]
+        assert all("Name:" in page for page in pages), f"{count}: a page without a name field"

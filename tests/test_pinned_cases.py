@@ -84,7 +84,7 @@ def test_a_tanh_rnn_too_deep_for_an_exact_key_is_refused_in_one_line_naming_x(qb
 def test_softmax_ce_prints_pinned_logits_exactly():
     gen = registry.get("loss.softmax_ce")
     statement = render_variant(gen, make_variant(gen, 0, {"logits": ["1/3", 0, "1/30000"], "target": 1})).statement
-    assert r"\frac{1}{3}" in statement and r"\frac{1}{30000}" in statement
+    assert r"\frac{1}{3}" in statement and r"\frac{1}{30\,000}" in statement  # grouped digits
     assert "0.3333" not in statement and "3.333" not in statement
 
 

@@ -451,12 +451,26 @@ def latex_scalar(x) -> str:
     return sympy.latex(x, order="none")
 
 
+# a run of five or more digits that is not a decimal's fractional part
+_LONG_INTEGER = re.compile(r"(?<![\d.])\d{5,}")
+
+
+def grouped(text: str) -> str:
+    """Integers of five or more digits in LaTeX grouped by thin spaces (671\\,088\\,640), as a
+    grader reads them; the digits after a decimal point are left alone."""
+    return _LONG_INTEGER.sub(lambda m: format(int(m.group(0)), ",").replace(",", r"\,"), text)
+
+
 def latex(value, scalar=latex_scalar) -> str:
-    """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix)."""
+    """LaTeX for a scalar, a vector (row tuple) or a matrix (bmatrix); long integers grouped."""
+    return _laid_out(value, lambda x: grouped(scalar(x)))
+
+
+def _laid_out(value, scalar) -> str:
     if isinstance(value, str):
         return r"\text{" + value + "}"
     if isinstance(value, tuple) and value and isinstance(value[0], tuple) and not is_matrix(value):
-        return r",\ \allowbreak ".join(latex(row, scalar) for row in value)  # ragged: tuples that may wrap
+        return r",\ \allowbreak ".join(_laid_out(row, scalar) for row in value)  # ragged: tuples that may wrap
     if is_matrix(value):
         rows = (" & ".join(scalar(x) for x in row) for row in value)
         return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

@@ -8,6 +8,7 @@ document whose text pdfLaTeX cannot set is made for LuaLaTeX: its first line say
 
 from __future__ import annotations
 
+import math
 import re
 
 from pylatex import Document, NoEscape, Package
@@ -15,19 +16,20 @@ from pylatex.utils import escape_latex
 
 from qbank.core import figures, fonts, registry
 from qbank.core.errors import QbankError
-from qbank.core.exact import decimal_latex, is_matrix, latex
+from qbank.core.exact import decimal, decimal_latex, grouped, is_matrix, latex
 from qbank.core.model import Answer, scalar_if_single
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.paper.compile import LUALATEX_LINE
 
 PACKAGES = (("geometry", "margin=2.2cm,footskip=1cm"), ("amsmath", None), ("amssymb", None),
-            ("needspace", None))
+            ("needspace", None), ("graphicx", None))
 
 
 def generated(tex: str) -> NoEscape:
-    """The single place where LaTeX goes in unescaped: it was made by a generator."""
-    return NoEscape(tex)
+    """The single place where LaTeX goes in unescaped: it was made by a generator. Its integers of
+    five or more digits are grouped, as a grader reads them (a generator's own f-strings too)."""
+    return NoEscape(grouped(tex))
 
 
 def user(text: str) -> NoEscape:
@@ -70,6 +72,12 @@ LAYOUT = r"""
 \newif\ifqbankmeasuring
 \newif\ifqbankkept
 \newcommand{\qbankkeep}[1]{\ifqbankmeasuring\global\qbankkepttrue\else\Needspace{#1}\fi}
+% a points label: at the end of the prompt's last line, or right-aligned on a line of its own
+% when it does not fit there; never broken (the TeXbook's \signed)
+\newcommand{\qbankpoints}[1]{{\unskip\nobreak\hfil\penalty50\hskip2em\hbox{}\nobreak\hfil\mbox{[#1]}%
+  \parfillskip=0pt \finalhyphendemerits=0 \par}}
+% rows of a matrix or vector of fractions never touch
+\renewcommand{\arraystretch}{1.35}
 \newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
   \par\nobreak\smallskip}
 \newcommand{\qbankquestion}[3]{\par
@@ -89,7 +97,11 @@ LAYOUT = r"""
     \errmessage{qbank: question #1 is longer than a page, and fixed_layout puts each on one page}\fi
   \unvbox\qbankbox\clearpage}
 \newcommand{\qbankanswerbox}[3]{\par\noindent\fbox{\parbox[t][#3][t]{\dimexpr\textwidth-2\fboxsep-2\fboxrule}{%
-  \small Question #1 (#2): answer}}\par\vspace{0.5cm}}
+  \small Question #1\if\relax\detokenize{#2}\relax\else\ (#2)\fi: answer}}\par\vspace{0.5cm}}
+% the grading table: its natural size, or scaled down to the text width
+\newsavebox\qbankgrading
+\newcommand{\qbankfitwidth}[1]{\sbox\qbankgrading{#1}%
+  \ifdim\wd\qbankgrading>\linewidth\resizebox{\linewidth}{!}{\usebox\qbankgrading}\else\usebox\qbankgrading\fi}
 \newcommand{\qbankduplex}{\clearpage\ifodd\value{page}\else\null\vfill
   \begin{center}\itshape This page is intentionally left blank.\end{center}\vfill\clearpage\fi}
 \makeatletter
@@ -102,7 +114,7 @@ LAYOUT = r"""
   \global\setbox\csname qbank@page@\the\qbank@stashed\endcsname=\copy\ShipoutBox
   \DiscardShipoutBox\fi}
 \newcommand{\qbankversion}[3]{\clearpage\setcounter{page}{1}\gdef\qbank@code{#1}%
-  \typeout{qbank: version #1 begins}%
+  \typeout{qbank: version #1 begins}\global\let\qbank@count\relax
   \gdef\qbank@left{\small #2}\gdef\qbank@middle{\small #3}}
 \newcommand{\qbankendversion}{\clearpage
   \typeout{qbank: version \qbank@code\space has \the\qbank@stashed\space pages}%
@@ -112,11 +124,16 @@ LAYOUT = r"""
     \setbox\qbank@foot=\hbox to\textwidth{\normalfont\rlap{\qbank@left}\hfil
       \parbox[t]{0.55\textwidth}{\centering\qbank@middle}\hfil
       \llap{\small Page \the\@tempcnta\ of \the\qbank@stashed}}%
+    \ifnum\@tempcnta=\@ne\ifx\qbank@count\relax\else  % the cover says how many pages there are
+      \setbox\qbank@foot=\vbox{\hbox to\textwidth{\hfil\small\qbank@count{\the\qbank@stashed}\hfil}%
+        \vskip2pt\box\qbank@foot}\fi\fi
     \shipout\vbox{\vbox to\z@{\kern\dimexpr\topmargin+\headheight+\headsep+\textheight+\footskip\relax
         \moveright\oddsidemargin\hbox{\smash{\box\qbank@foot}}\vss}%
       \nointerlineskip\box\csname qbank@page@\the\@tempcnta\endcsname}%
   \repeat
   \global\qbank@stashed\z@\global\qbank@releasingfalse}
+% the cover's page count, printed above page 1's footer once the version's last page is known
+\newcommand{\qbankpagecount}[1]{\gdef\qbank@count##1{#1}}
 \makeatother
 """
 # Why the macros: a question that fits on a page is typeset into a box first and placed where the
@@ -164,7 +181,10 @@ def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> 
     """One version from its first page to its last, with its footer (\\qbankversion)."""
     label = "Solutions, version " if solutions else "Version "
     student = version.student
-    middle = user(f"{student.name} ({student.id})" if student.name else student.id) if student else user(spec.course)
+    if student:
+        middle = user(f"{student.name} ({student.id})" if student.name else student.id)
+    else:  # without a roster, a loose page still says whose it is
+        middle = user(spec.course) if solutions else r"Name: \rule{4.5cm}{0.4pt}"
     body = [f"\n% version {version.code}\n",
             rf"\qbankversion{{{version.code}}}{{{label}\texttt{{{version.code}}}}}{{{middle}}}" + "\n"]
     if cover:
@@ -173,7 +193,9 @@ def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> 
         body += [_fixed_question(question) for question in version.questions]
     else:
         body += [_question(question, solutions) for question in version.questions]
-    if cover:  # a preview (no cover) is no print run: no duplex padding
+    if cover:  # a preview (no cover) is no print run: no end mark, no duplex padding
+        end = "End of the answer key" if solutions else "End of exam"
+        body.append(rf"\par\bigskip\begin{{center}}\textbf{{{end}}}\end{{center}}" + "\n")
         body.append(r"\qbankduplex" + "\n")
     body.append(r"\qbankendversion" + "\n")
     return "".join(body)
@@ -198,28 +220,48 @@ def _cover(spec: ExamSpec, version: Version, solutions: bool) -> str:
                      r"solutions. Not for distribution to students.}}\end{center}")
     else:
         cover.append(_student_fields(version))
-    if spec.instructions.strip() and not solutions:
+    if not solutions:
         cover.append(r"\paragraph{Instructions.}")
-        cover.append(r"\par ".join(user(p.strip()) for p in spec.instructions.split("\n\n") if p.strip()))
+        cover.append(_instructions(spec))
+    document = "key" if solutions else "exam"
+    cover.append(rf"\qbankpagecount{{This {document} has #1 pages, this cover included.}}")
     cover.append(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage")
     return "%\n".join(cover) + "\n"
 
 
-# Rows per column of the grading table: longer exams get tables side by side.
-GRADING_ROWS = 15
+def _instructions(spec: ExamSpec) -> str:
+    """The spec's instructions, or qbank's own when it has none: how to answer, what precision to
+    give and the calculator policy, which a student needs on every exam."""
+    paragraphs = [p.strip() for p in spec.instructions.split("\n\n") if p.strip()]
+    if paragraphs:
+        return r"\par ".join(user(p) for p in paragraphs)
+    calculators = ("Calculators are allowed; notes and other devices are not." if spec.calculator
+                   else "No calculators, notes or devices.")
+    return ("Answer every part in the space below it and show your working: the worked steps earn most of "
+            "the points. Give exact values (fractions, not rounded decimals) unless a part asks for "
+            "decimals; then give exactly the decimal places it asks for. " + calculators)
+
+
+# The grading table on the cover: columns of up to GRADING_ROWS rows side by side, in a smaller size
+# and up to SMALL_GRADING_ROWS rows a column once more than GRADING_COLUMNS columns would be needed
+# (100 questions, the most a spec may have, fit in four), scaled to the text width if still wider.
+GRADING_ROWS, GRADING_COLUMNS, SMALL_GRADING_ROWS = 15, 3, 26
 
 
 def _grading_table(version, solutions) -> str:
     """Question, points and (on the exam) an empty score box per question, and the total."""
-    header = r"\textbf{Question} & \textbf{Points}" + ("" if solutions else r" & \textbf{Score}")
-    columns = "|c|c|" if solutions else "|c|c|p{2.2cm}|"
     score = "" if solutions else " & "
     rows = [f"{q.number} & {q.points}{score}" for q in version.questions]
     rows.append(rf"\textbf{{Total}} & \textbf{{{version.points}}}{score}")
+    small = math.ceil(len(rows) / GRADING_ROWS) > GRADING_COLUMNS
+    per_column = math.ceil(len(rows) / math.ceil(len(rows) / (SMALL_GRADING_ROWS if small else GRADING_ROWS)))
+    header = r"\textbf{Question} & \textbf{Points}" + ("" if solutions else r" & \textbf{Score}")
+    columns = "|c|c|" if solutions else ("|c|c|p{1.6cm}|" if small else "|c|c|p{2.2cm}|")
     tables = [rf"\begin{{tabular}}[t]{{{columns}}}\hline {header} \\ \hline "
-              + "".join(row + r" \\ \hline " for row in rows[i:i + GRADING_ROWS]) + r"\end{tabular}"
-              for i in range(0, len(rows), GRADING_ROWS)]
-    return r"\begin{center}\renewcommand{\arraystretch}{1.6}" + r"\quad ".join(tables) + r"\end{center}"
+              + "".join(row + r" \\ \hline " for row in rows[i:i + per_column]) + r"\end{tabular}"
+              for i in range(0, len(rows), per_column)]
+    size = r"\footnotesize\renewcommand{\arraystretch}{1.3}" if small else r"\renewcommand{\arraystretch}{1.6}"
+    return (r"\begin{center}" + size + r"\qbankfitwidth{" + r"\quad ".join(tables) + r"}\end{center}")
 
 
 def _student_fields(version: Version) -> str:
@@ -237,9 +279,9 @@ def _question(question: Question, solutions: bool) -> str:
     heading = rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
     parts = [_part(question, part, points, solutions)
              for part, points in zip(rendered.parts, question.part_points)]
-    enumerate_ = r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}"
-    head = heading + enumerate_ + parts[0] + r"\end{enumerate}"
-    whole = heading + enumerate_ + "".join(parts) + r"\end{enumerate}"
+    begin, end = _part_list(len(parts))
+    head = heading + begin + parts[0] + end
+    whole = heading + begin + "".join(parts) + end
     if solutions:
         whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
     return (f"% question {question.number}: {question.variant.generator}\n"
@@ -258,12 +300,13 @@ def _fixed_question(question: Question) -> str:
     pages: one framed box per part, sized and placed from the slot's form only, so every version
     has each box on the same page at the same place (one template for a scanning grader)."""
     rendered = question.rendered
-    prompts = "".join(r"\item " + generated(part.prompt) + rf" \hfill [{_points(points)}]"
-                      for part, points in zip(rendered.parts, question.part_points))
+    prompts = "".join(_prompt(part, points) for part, points in zip(rendered.parts, question.part_points))
+    begin, end = _part_list(len(rendered.parts))
     page = (rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
-            + r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}" + prompts + r"\end{enumerate}")
+            + begin + prompts + end)
     boxes, used = [], 0.0
-    for letter, part in zip("abcdefghijklmnopqrstuvwxyz", rendered.parts):
+    letters = "abcdefghijklmnopqrstuvwxyz" if len(rendered.parts) > 1 else [""]
+    for letter, part in zip(letters, rendered.parts):
         height = max(MIN_BOX_CM, question.space if question.space is not None
                      else answer_space([question.variant.answers[name] for name in part.answers]))
         if used and used + height > ANSWER_PAGE_CM:
@@ -275,9 +318,21 @@ def _fixed_question(question: Question) -> str:
             + rf"\qbankonepage{{{question.number}}}{{{page}}}" + "".join(boxes) + "\n")
 
 
+def _part_list(count: int) -> tuple[str, str]:
+    """Parts lettered (a), (b), ...; a question of one part has no letter (its items are unlabelled
+    and not indented)."""
+    if count == 1:
+        return r"\begin{list}{}{\leftmargin=0pt\labelwidth=0pt\labelsep=0pt}", r"\end{list}"
+    return r"\begin{enumerate}\renewcommand{\labelenumi}{(\alph{enumi})}", r"\end{enumerate}"
+
+
+def _prompt(part, points: int) -> str:
+    return r"\item " + generated(part.prompt) + rf"\qbankpoints{{{_points(points)}}}"
+
+
 def _part(question: Question, part, points: int, solutions: bool) -> str:
     answers = [(name, question.variant.answers[name]) for name in part.answers]
-    prompt = r"\item " + generated(part.prompt) + rf" \hfill [{_points(points)}]"
+    prompt = _prompt(part, points)
     if solutions:
         labels = registry.get(question.variant.generator).labels
         return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals, labels.get(name))
@@ -305,10 +360,20 @@ def _answer_line(name: str, answer: Answer, decimals: int | None, label: str | N
     return f"${label.replace('#', '1')}$ (" + tag + "): " + _answer_tex(answer, decimals)
 
 
+def _places(value, places: int) -> str:
+    """The decimals of a part that asks for `places` of them, every place written (1.5500, 3.0000):
+    the key shows exactly the rounding the statement asks for."""
+    def fixed(x) -> str:
+        text = decimal(x, places)
+        whole, _, fraction = text.partition(".")
+        return f"{whole}.{fraction.ljust(places, '0')}" if places else whole
+    return latex(value, scalar=fixed)
+
+
 def _entry(value, answer: Answer, decimals: int | None) -> str:
     """One entry of a labelled answer, relation included, as the part asks for it."""
     if decimals is not None:
-        return rf"\approx {decimal_latex(value)}"
+        return rf"\approx {_places(value, decimals)}"
     exact, shown = latex(value), decimal_latex(value)
     return f"= {exact}" + (rf" \approx {shown}" if answer.tolerance and shown != exact else "")
 
@@ -320,7 +385,7 @@ def _answer_tex(answer: Answer, decimals: int | None) -> str:
     one entry is shown as the scalar it is."""
     value = scalar_if_single(answer.exact)
     if decimals is not None:
-        return rf"$\approx {decimal_latex(value)}$ \quad ({decimals} decimal places)"
+        return rf"$\approx {_places(value, decimals)}$ \quad ({decimals} decimal places)"
     exact = latex(value)
     shown = r"\[" + exact + r"\]" if is_matrix(value) else "$" + exact + "$"
     if answer.tolerance:
