@@ -37,6 +37,8 @@ class MhaParams(Generator):
               "convention": Choice("pytorch", "keras"), "key_dim": Int(1, 1024, default=None),
               "kdim": Int(1, 8192, default=None), "vdim": Int(1, 8192, default=None)}
     max_abs = 10**9
+    # v2: Keras's head size is key_dim, given in the call, so its part (a) asks the heads' total width
+    version = 2
 
     def sample(self, d):
         convention = d.form_choice("convention", ("pytorch", "keras"))
@@ -70,7 +72,9 @@ class MhaParams(Generator):
             head, inner = p["key_dim"], H * p["key_dim"]
             in_proj = (E + k + v) * inner + (3 * inner if b else 0)
             out_proj = inner * E + (E if b else 0)
-        return {"head_dim": head, "in_proj": in_proj, "out_proj": out_proj, "total": in_proj + out_proj}
+        # PyTorch's head size E / H is computed; Keras's is key_dim, given, so it asks the heads' width
+        first = {"head_dim": head} if p["convention"] == "pytorch" else {"inner_dim": inner}
+        return first | {"in_proj": in_proj, "out_proj": out_proj, "total": in_proj + out_proj}
 
     def render(self, p, answers):
         E, H = p["embed_dim"], p["num_heads"]
@@ -88,7 +92,9 @@ class MhaParams(Generator):
                      + " takes " + inputs + f" ({bias}). Every head has key\\_dim = "
                      f"value\\_dim = {p['key_dim']}; the query, key and value projections map their inputs to "
                      f"{H} heads of that size, and the output projection maps the heads back to size {E}.")
-        parts = (Part("What is the size of each head?", ("head_dim",)),
+        first = (Part("What is the size of each head?", ("head_dim",)) if p["convention"] == "pytorch" else
+                 Part("What is the output size of the query projection (all heads together)?", ("inner_dim",)))
+        parts = (first,
                  Part("How many parameters do the query, key and value projections have together?", ("in_proj",), 2),
                  Part("How many parameters does the output projection have?", ("out_proj",)),
                  Part("How many parameters does the layer have in total?", ("total",)))
@@ -96,8 +102,10 @@ class MhaParams(Generator):
         bias_note = " plus a bias per output" if p["bias"] else ""
         solution = (f"Each projection is a dense map: inputs times outputs{bias_note}. The projections map {E}, "
                     f"{k} and {v} inputs to {inner} outputs each: ${answers['in_proj'].latex}$. The output "
-                    f"projection maps {inner} to {E}: ${answers['out_proj'].latex}$. Head size "
-                    f"${answers['head_dim'].latex}$; in total ${answers['total'].latex}$.")
+                    f"projection maps {inner} to {E}: ${answers['out_proj'].latex}$. "
+                    + (f"Head size ${E} / {H} = {answers['head_dim'].latex}$" if p["convention"] == "pytorch" else
+                       f"All heads together: ${H} \\cdot {p['key_dim']} = {answers['inner_dim'].latex}$")
+                    + f"; in total ${answers['total'].latex}$.")
         return Rendered(layer, parts, solution)
 
 
@@ -206,13 +214,16 @@ class PatchEmbedding(Generator):
     params = {"image_size": Int(1, 4096), "patch_size": Int(1, 512), "channels": Int(1, 64),
               "embed_dim": Int(1, 8192), "cls_token": Bool()}
     max_abs = 10**9
+    # v2: drawn with a class token (without one the tokens are the patches, asked twice); a pinned
+    # cls_token = false asks neither the tokens nor the class token's parameters
+    version = 2
 
     def sample(self, d):
         patch = d.choice("patch_size", (2, 4, 7, 8, 14, 16, 32))
         return {"image_size": d.value("image_size", lambda: patch * d.integer(2, max(2, min(32, 4096 // patch)))),
                 "patch_size": patch,
                 "channels": d.choice("channels", (1, 3)), "embed_dim": d.value("embed_dim", lambda: 32 * d.integer(2, 32)),
-                "cls_token": d.form("cls_token", lambda: d.chance(0.7))}
+                "cls_token": d.form("cls_token", lambda: True)}
 
     def check(self, p):
         if p["image_size"] % p["patch_size"]:
@@ -233,13 +244,17 @@ class PatchEmbedding(Generator):
             f"non-overlapping {P}\\(\\times\\){P} patches and maps each to a token of size {E} with one linear "
             f"projection with bias (a convolution with kernel and stride {P}, as \\texttt{{nn.Conv2d}}). " + cls
             + "Every token position has a learned position embedding of size " + str(E) + ".")
-        parts = (Part("How many patches does an image give?", ("patches",)),
-                 Part("How many tokens enter the transformer?", ("tokens",)),
+        tokens = (Part("How many tokens enter the transformer?", ("tokens",)),) if p["cls_token"] else ()
+        parts = (Part("How many patches does an image give?", ("patches",)), *tokens,
+                 # the class token is named only when the statement has one (a slot's form fixes cls_token)
                  Part("How many parameters do the projection, the class token and the position embeddings have "
-                      "together?", ("params",), 2))
-        cls_part = f" + {E}" if p["cls_token"] else ""
-        solution = (f"$({S}/{P})^2 = {answers['patches'].latex}$ patches, ${answers['tokens'].latex}$ tokens. "
-                    f"Projection ${C}\\cdot{P}^2\\cdot{E} + {E}$, class token{cls_part or ' none'}, positions "
+                      "together?" if p["cls_token"] else
+                      "How many parameters do the projection and the position embeddings have together?",
+                      ("params",), 2))
+        solution = (f"$({S}/{P})^2 = {answers['patches'].latex}$ patches, "
+                    + (f"${answers['tokens'].latex}$ tokens with the class token. " if p["cls_token"] else
+                       f"one token each (${answers['tokens'].latex}$ tokens). ") +
+                    f"Projection ${C}\\cdot{P}^2\\cdot{E} + {E}$, " + (f"class token ${E}$, " if p["cls_token"] else "") + "positions "
                     f"${answers['tokens'].latex}\\cdot{E}$: ${answers['params'].latex}$ in total.")
         return Rendered(statement, parts, solution)
 
@@ -302,7 +317,9 @@ class ScaledDotProduct(Generator):
             rf"the scores $S = Q K^\top / \sqrt{{d}}$ with $d = {dim}$, the weights $A = \mathrm{{softmax}}(S)$ row "
             r"by row, $A_{ij} = e^{S_{ij}} / \sum_l e^{S_{il}}$, and the output $O = A V$, for"
             + display("Q", p["Q"]) + display("K", p["K"]) + display("V", p["V"]) + mask)
-        parts = (Part("Compute the scores $S$.", ("scores",), 1),
+        # with a mask the key's S is the unmasked QK^T / sqrt(d): say so, since the statement sets masked scores to -inf
+        parts = (Part(r"Compute the scores $S = Q K^\top / \sqrt{d}$ before the mask is applied." if p["mask"]
+                      else "Compute the scores $S$.", ("scores",), 1),
                  Part("Compute the attention weights $A$.", ("weights",), 2),
                  Part("Compute the output $O$.", ("output",), 2))
         solution = (rf"Each score is a dot product divided by $\sqrt{{{dim}}}$:" + display("S", answers["scores"].exact)

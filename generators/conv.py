@@ -54,6 +54,11 @@ def ones_like_output(out) -> tuple:
     return tuple((1,) * max(out[1], 1) for _ in range(max(out[0], 1)))
 
 
+def pad_symbol(padding: int) -> str:
+    """The image the formulas index: X^pad when zeros are added, X itself without padding."""
+    return r"X^{\mathrm{pad}}" if padding else "X"
+
+
 class ImageKernel(Generator):
     id = "conv.image_kernel"
     title = "Image convolved with a kernel: feature map and gradients"
@@ -128,12 +133,16 @@ class ImageKernel(Generator):
         oh, ow = shape(p["upstream"])
         ones = all(x == 1 for row in p["upstream"] for x in row)
         padding_text = "no padding" if pad_ == 0 else f"zero padding of {pad_} on every side"
+        xp = pad_symbol(pad_)
         statement = (
             rf"A convolutional layer (one input channel, one filter, no bias) applies the {kh}\(\times\){kw} kernel $K$ "
             rf"to the {h}\(\times\){w} image $X$ with stride {s} and {padding_text}. As in deep-learning "
             r"libraries (\texttt{torch.nn.functional.conv2d}), convolution here means cross-correlation: "
             r"the kernel is not flipped, "
-            r"$Y_{i,j} = \sum_{u,v} X^{\mathrm{pad}}_{(i-1)s+u,\,(j-1)s+v}\, K_{u,v}$ with 1-based indices."
+            rf"$Y_{{i,j}} = \sum_{{u,v}} {xp}_{{(i-1)s+u,\,(j-1)s+v}}\, K_{{u,v}}$ (1-based indices; $s = {s}$ is "
+            "the stride"
+            + (rf"; $X^{{\mathrm{{pad}}}}$ is $X$ with a border of {pad_} zero{'s' if pad_ > 1 else ''} on every side"
+               if pad_ else "") + ")."
             + display("X", p["image"]) + display("K", p["kernel"])
             + ("The gradient of the loss with respect to every output is 1."
                if ones else r"The gradient of the loss with respect to the output is" + display(r"\partial L/\partial Y", p["upstream"]))
@@ -150,6 +159,7 @@ class ImageKernel(Generator):
         (h, w), (kh, kw), (oh, ow) = image_shape, kernel_shape, out_shape
         s, pad_ = p["stride"], p["padding"]
         padded = pad(p["image"], pad_)
+        xp = pad_symbol(pad_)
         first = window(padded, kernel_shape, s, 0, 0)
         steps = [
             rf"Output size: $\lfloor ({h} + 2\cdot{pad_} - {kh})/{s} \rfloor + 1 = {oh}$ rows and "
@@ -163,7 +173,7 @@ class ImageKernel(Generator):
             rf"$Y_{{1,1}} = {sum_of_products((x, p['kernel'][u][v]) for (u, v), x in first)} = {sympy.latex(answers['output'].exact[0][0])}$. "
             "Sliding the window by the stride gives" + display("Y", answers["output"].exact))
         steps.append(
-            r"Input gradient: every product $X^{\mathrm{pad}}_{(i-1)s+u,(j-1)s+v} K_{u,v}$ sends "
+            rf"Input gradient: every product ${xp}_{{(i-1)s+u,(j-1)s+v}} K_{{u,v}}$ sends "
             r"$\frac{\partial L}{\partial Y_{i,j}} K_{u,v}$ back to its input pixel; adding these up "
             + ("(for stride 1 this is the full correlation of the zero-padded upstream gradient with the flipped kernel) "
                if s == 1 else "(a scatter-add of the kernel, scaled by each upstream value, at stride steps) ")
@@ -171,7 +181,7 @@ class ImageKernel(Generator):
             + "gives" + display(r"\frac{\partial L}{\partial X}", answers["input_grad"].exact))
         steps.append(
             r"Kernel gradient: $\frac{\partial L}{\partial K_{u,v}} = \sum_{i,j} \frac{\partial L}{\partial Y_{i,j}}\,"
-            r"X^{\mathrm{pad}}_{(i-1)s+u,(j-1)s+v}$, the correlation of the input with the upstream gradient, e.g. "
+            + xp + r"_{(i-1)s+u,(j-1)s+v}$, the correlation of the input with the upstream gradient, e.g. "
             rf"$\frac{{\partial L}}{{\partial K_{{1,1}}}} = "
             rf"{sum_of_products((p['upstream'][i][j], padded[i * s][j * s]) for i in range(oh) for j in range(ow))}"
             rf" = {sympy.latex(answers['kernel_grad'].exact[0][0])}$; in full"

@@ -84,7 +84,8 @@ class OutputShape(Generator):
                     for s, k in (("height", "kernel_h"), ("width", "kernel_w")))
         dilation = f", dilation {p['dilation']}" if p["dilation"] != 1 else ""
         statement = (
-            rf"A convolutional layer with {p['filters']} filters of size {p['kernel_h']}\(\times\){p['kernel_w']}, "
+            rf"A convolutional layer with {p['filters']} filters of size {p['kernel_h']}\(\times\){p['kernel_w']} "
+            r"(height \(\times\) width), "
             rf"stride {p['stride']}, zero padding of {p['padding']} on every side{dilation} is applied to an input "
             rf"with {p['in_channels']} channels of height {p['height']} and width {p['width']}. "
             + ("" if exact else FLOOR_NOTE))
@@ -441,13 +442,18 @@ class DepthwiseSeparable(Generator):
         k, c_in, c_out = p["kernel"], p["in_channels"], p["out_channels"]
         h, w = self.output(p)
         padding = ("``same'' padding (the output keeps height and width)" if p["padding"] == "same"
-                   else f"``valid'' padding (no zeros; stride {p['stride']})")
+                   else "``valid'' padding (no zeros)")
+        # which convolution carries the stride, in words: the standard one and the depthwise one
+        # (as in MobileNet); the pointwise 1x1 convolution always has stride 1
+        stride = (" and stride 1" if p["stride"] == 1 else
+                  f"; the standard convolution and the depthwise one have stride {p['stride']}, the pointwise "
+                  r"1\(\times\)1 convolution has stride 1")
         statement = (
             rf"An input of {c_in} channels of {p['height']}\(\times\){p['width']} goes through either a standard "
             rf"convolution with {c_out} filters of {k}\(\times\){k}, or a depthwise separable one: a depthwise "
             rf"{k}\(\times\){k} convolution (one filter per input channel, \texttt{{groups={c_in}}}) followed by a "
             rf"pointwise 1\(\times\)1 convolution to {c_out} channels. Both use {padding}"
-            + (" and stride 1" if p["padding"] == "same" else "") + "; every convolution "
+            + stride + "; every convolution "
             + ("has a bias per output channel" if p["bias"] else "has no bias")
             + ". Count multiplications as one per weight per output position (biases add none).")
         parts = (Part("How many parameters does the standard convolution have?", ("standard_params",)),

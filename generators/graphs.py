@@ -21,7 +21,7 @@ class Sigmoid(Generator):
     labels = {"f": "f", "df_dz": "df/dz"}
     topics = ("backprop",)
     params = {"z": Num(-20, 20)}
-    version = 2
+    version = 3  # v3: part (a) asks for the intermediate nodes only (v2 asked for f there and again in (b))
     max_abs = 10**9
     max_denominator = 100
     calculator = True  # e^{-z} to 4 decimals
@@ -31,10 +31,11 @@ class Sigmoid(Generator):
 
     def solve(self, p):
         z = p["z"]
-        nodes = (-z, sympy.exp(-z), 1 + sympy.exp(-z), sigmoid(z))
+        # the intermediate nodes a, b, c; the output f is its own answer (asked once)
+        nodes = (-z, sympy.exp(-z), 1 + sympy.exp(-z))
         # backward through 1/u, u = 1 + e, e = exp(m), m = -z
         df_dz = (-1 / nodes[2] ** 2) * 1 * nodes[1] * (-1)
-        return {"f": nodes[3], "df_dz": df_dz, "nodes": nodes}
+        return {"f": sigmoid(z), "df_dz": df_dz, "nodes": nodes}
 
     def render(self, p, answers):
         z = sympy.latex(p["z"])
@@ -42,14 +43,14 @@ class Sigmoid(Generator):
             rf"The sigmoid $f(z) = \frac{{1}}{{1 + e^{{-z}}}}$ is computed by the graph $a = -z$, $b = e^{{a}}$, "
             rf"$c = 1 + b$, $f = 1/c$. Take $z = {z}$."
             + chain([f"$z = {z}$", "$a = -z$", "$b = e^{a}$", "$c = 1 + b$", "$f = 1/c$"]))
-        parts = (Part("Compute the value of every node $a, b, c, f$.", ("nodes",), 2),
-                 Part("What is $f$?", ("f",), 1),
+        parts = (Part("Compute the values of the intermediate nodes $a, b, c$.", ("nodes",), 2),
+                 Part("Compute the output $f$.", ("f",), 1),
                  Part(r"Backpropagate through the graph to get $df/dz$.", ("df_dz",), 2))
-        a, b, c, f = answers["nodes"].exact
+        a, b, c = answers["nodes"].exact
         solution = (
             rf"Forward: $a = {sympy.latex(a)}$, $b = {sympy.latex(b)} \approx {decimal(b)}$, "
-            rf"$c = {sympy.latex(c)} \approx {decimal(c)}$, $f = {sympy.latex(f)} \approx {decimal(f)}$: "
-            rf"$(a, b, c, f) {keyed(answers['nodes'])}$, $f = {answers['f'].latex}$. "
+            rf"$c = {sympy.latex(c)} \approx {decimal(c)}$: $(a, b, c) {keyed(answers['nodes'])}$; "
+            rf"then $f = 1/c {keyed(answers['f'])}$. "
             r"Backward, multiplying local derivatives from $f$ down: $\partial f/\partial c = -1/c^2$, "
             r"$\partial c/\partial b = 1$, $\partial b/\partial a = e^{a} = b$, $\partial a/\partial z = -1$, so "
             rf"$df/dz = \frac{{b}}{{c^2}} {keyed(answers['df_dz'])}$ "

@@ -174,6 +174,7 @@ class BpttStep(Generator):
     calculator = True  # sigmoid and tanh, to 4 decimals
     max_abs = 100
     max_denominator = 100
+    version = 2  # v2: dL/dh_T is given, so it is no answer (dL_dh holds dL/dh_t for t < T only)
 
     def sample(self, d):
         half = (-1, sympy.Rational(-1, 2), sympy.Rational(1, 2), 1)
@@ -212,8 +213,10 @@ class BpttStep(Generator):
             # to the step before: through every gate's pre-activation, whose weight on h is w[k][1]
             dz = {k: grad[k] * s[k] * (1 - s[k]) for k in "ifo"} | {"g": grad["g"] * (1 - s["g"] ** 2)}
             dh, dc_next, f_next = sum((dz[k] * w[k][1] for k in GATE_KEYS), ZERO), dc, s["f"]
-        return {"h": tuple(s["h"] for s in steps), "c": tuple(s["c"] for s in steps)} | {
-            f"dL_d{k}": tuple(g[k] for g in grads) for k in ("h", "c", "i", "f", "o", "g")}
+        # dL/dh_T is the given upstream gradient: only the earlier steps' dL/dh_t are answers
+        earlier = {"dL_dh": tuple(g["h"] for g in grads[:-1])} if len(grads) > 1 else {}
+        return {"h": tuple(s["h"] for s in steps), "c": tuple(s["c"] for s in steps)} | earlier | {
+            f"dL_d{k}": tuple(g[k] for g in grads) for k in ("c", "i", "f", "o", "g")}
 
     def render(self, p, answers):
         T, w = len(p["x"]), p["weights"]
@@ -230,8 +233,9 @@ class BpttStep(Generator):
             r"Derivatives are total (through every later step) and with respect to the gates' outputs "
             r"$i_t, f_t, o_t, g_t$.")
         parts = (Part(rf"Compute $c_t$ and $h_t$ for {steps}.", ("c", "h"), 2),
-                 Part(rf"Compute $\partial L/\partial h_t$ and $\partial L/\partial c_t$ for {steps}.",
-                      ("dL_dh", "dL_dc"), 2),
+                 Part(rf"Compute $\partial L/\partial c_1$." if T == 1 else
+                      rf"Compute $\partial L/\partial h_1$, and $\partial L/\partial c_t$ for {steps}.",
+                      ("dL_dc",) if T == 1 else ("dL_dh", "dL_dc"), 2),
                  Part(rf"Compute $\partial L/\partial i_t$, $\partial L/\partial f_t$, $\partial L/\partial o_t$ and "
                       rf"$\partial L/\partial g_t$ for {steps}.", ("dL_di", "dL_df", "dL_do", "dL_dg"), 2))
         solution = (
@@ -241,6 +245,8 @@ class BpttStep(Generator):
             r"$\partial L/\partial i_t = \partial L/\partial c_t\, g_t$, $\partial L/\partial f_t = \partial L/\partial c_t\, "
             r"c_{t-1}$, $\partial L/\partial g_t = \partial L/\partial c_t\, i_t$; $\partial L/\partial h_{t-1}$ collects "
             r"each gate's $\partial L/\partial z$ times its weight on $h_{t-1}$. "
-            + ", ".join(rf"$\partial L/\partial {k} " + step_value(answers[f"dL_d{k}"].exact) + "$"
-                        for k in ("h", "c", "i", "f", "o", "g")) + ".")
+            + rf"From the given $\partial L/\partial h_{T} = {sympy.latex(p['upstream'])}$: "
+            + ", ".join(rf"$\partial L/\partial {k}" + ("_1" if k == "h" else "") + " "
+                        + step_value(answers[f"dL_d{k}"].exact[0] if k == "h" else answers[f"dL_d{k}"].exact) + "$"
+                        for k in ("h", "c", "i", "f", "o", "g") if f"dL_d{k}" in answers) + ".")
         return Rendered(statement, parts, solution)

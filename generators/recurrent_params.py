@@ -96,7 +96,8 @@ class RecurrentCount(Generator):
             layers.append(rf"\texttt{{Dense({O}{no_bias})}} on the last hidden state"
                           if keras else rf"\texttt{{nn.Linear({H}, {O}, bias={biased})}} on the last hidden state")
         statement = (f"A {'Keras' if keras else 'PyTorch'} model consists of " + ", then ".join(layers) + ". "
-                     + self.convention_text(p) + " Count trainable parameters only (weights and biases).")
+                     + self.convention_text(p) + " Count trainable parameters only ("
+                     + ("weights and biases)." if biased else "here only weights)."))
         parts = [Part("How many parameters does the embedding layer have?", ("embedding",), 1)] if V else []
         layer_name = self.keras_layer if keras else rf"\texttt{{{self.torch_layer}}}"
         parts.append(Part(f"How many parameters does the {layer_name} layer have?", (self.layer,), 2))
@@ -117,8 +118,10 @@ class RecurrentCount(Generator):
         steps = []
         if V:
             steps.append(rf"Embedding: one vector of size {D} per word, ${V}\cdot{D} = {answers['embedding'].latex}$.")
+        # the layer as the statement's framework names it (PyTorch's nn.RNN, not Keras's SimpleRNN)
+        layer_name = self.keras_layer if self.keras(p) else rf"\texttt{{{self.torch_layer}}}"
         steps.append(
-            rf"{self.keras_layer}: {self.gate_text} has an input weight matrix (${H}\times{D}$), a recurrent weight "
+            rf"{layer_name}: {self.gate_text} has an input weight matrix (${H}\times{D}$), a recurrent weight "
             rf"matrix (${H}\times{H}$)"
             + ("" if nb == 0 else " and one bias vector" if nb == 1 else r" and two bias vectors ($b_{ih}$, $b_{hh}$)")
             + rf", so ${factor}({D}\cdot{H} + {H}\cdot{H}{bias_term}) = {answers[self.layer].latex}$.")

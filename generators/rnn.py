@@ -11,7 +11,7 @@ from qbank.core.errors import IllPosed
 from qbank.core.exact import decimal_latex, divide, exp, latex, relu, scalars, sigmoid, tanh, to_float
 from qbank.core.figures import unrolled
 from qbank.core.generator import Generator
-from qbank.core.model import Part, Rendered
+from qbank.core.model import Part, Rendered, scalar_if_single
 from qbank.core.params import Choice, Int, Matrix, Num, Vector
 from qbank.core.tex import as_asked, display, factor, sequence, step_value
 
@@ -214,7 +214,9 @@ class Forward(Generator):
     max_abs = 100
     max_denominator = 10**5  # one-decimal weights through up to 3 steps and the output layer
     calculator = True  # tanh, sigmoid and softmax to 4 decimals
-    version = 2
+    # v3: a hidden state of 2 units when drawn (a 1-unit "vector" RNN had 1x1 matrices); sizes of 1
+    # (inputs, outputs, or a pinned hidden size) print as scalars
+    version = 3
 
     def degenerate(self, p, answers):
         if all(x == 0 for x in scalars(answers["h"].exact)):
@@ -222,7 +224,7 @@ class Forward(Generator):
         return None
 
     def sample(self, d):
-        H, D = d.form_int("hidden", 1, 2), d.form_int("inputs", 1, 2)
+        H, D = d.form("hidden", lambda: 2), d.form_int("inputs", 1, 2)
         output = d.form_choice("output_activation", tuple(OUTPUT))
         O = 2 if output == "softmax" else d.form_int("outputs", 1, 2)
         return {"W_xh": d.value("W_xh", lambda: tenths(d, (H, D))), "W_hh": d.value("W_hh", lambda: tenths(d, (H, H))),
@@ -269,25 +271,48 @@ class Forward(Generator):
         act = {"tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}[p["hidden_activation"]]
         out = {"identity": "", "sigmoid": r"\sigma", "relu": r"\mathrm{ReLU}", "softmax": r"\mathrm{softmax}"}[
             p["output_activation"]]
-        inputs = ",\\ ".join(rf"x_{t} = {latex(x)}^\top" for t, x in enumerate(p["x"], 1))
+        H, D, O = len(p["W_xh"]), len(p["x"][0]), len(p["W_hy"])
+        inputs = ",\\ ".join(rf"x_{t} = {column(x)}" for t, x in enumerate(p["x"], 1))
+        sizes = ", ".join(f"{size_words(n, what)}" for n, what in ((H, "hidden state"), (D, "inputs"), (O, "outputs")))
+        h0 = (r"$h_0 = 0$" + (r" (the zero vector)" if H > 1 else "") if all(v == 0 for v in p["h0"])
+              else rf"$h_0 = {column(p['h0'])}$")
+        output = rf"W_{{hy}} h_t + b_y" if not out else rf"{out}(W_{{hy}} h_t + b_y)"
         statement = (
-            rf"A recurrent network computes $h_t = {act}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + b_h)$ and "
-            rf"$y_t = {out}(W_{{hy}} h_t + b_y)$"
+            rf"A recurrent network ({sizes}) computes $h_t = {act}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + b_h)$ and "
+            rf"$y_t = {output}$"
             + (r" ($\sigma$ the logistic sigmoid)" if p["output_activation"] == "sigmoid" else "")
-            + " with" + display("W_{xh}", p["W_xh"]) + display("W_{hh}", p["W_hh"])
-            + display("W_{hy}", p["W_hy"])
-            + rf"$b_h = {latex(p['b_h'])}^\top$, $b_y = {latex(p['b_y'])}^\top$, $h_0 = {latex(p['h0'])}^\top$ and "
+            + " with" + weights("W_{xh}", p["W_xh"]) + weights("W_{hh}", p["W_hh"])
+            + weights("W_{hy}", p["W_hy"])
+            + rf"$b_h = {column(p['b_h'])}$, $b_y = {column(p['b_y'])}$, " + h0 + " and "
             rf"inputs ${inputs}$.")
         parts = (Part(rf"Compute the hidden states ${sequence('h', T)}$.", ("h",), 3),
                  Part(rf"Compute the outputs ${sequence('y', T)}$.", ("y",), 2))
         lines = []
         for t, (z, h, a, y) in enumerate(self.steps(p), 1):
+            z, h, a, y = (scalar_if_single(v) for v in (z, h, a, y))
             lines.append(rf"Step {t}: $W_{{xh}} x_{t} + W_{{hh}} h_{{{t - 1}}} + b_h {step_value(z)}$, "
                          rf"so $h_{t} {step_value(h)}$; "
                          rf"$W_{{hy}} h_{t} + b_y \approx {decimal_latex(a)}$, so $y_{t} \approx {decimal_latex(y)}$.")
         solution = ("\n\n".join(lines) + "\n\n" + r"In full, $h$ (one row per step) is "
                     + rf"\[ h {as_asked(answers['h'])} \]" + "and $y$ is" + rf"\[ y {as_asked(answers['y'])} \]")
         return Rendered(statement, parts, solution)
+
+
+def column(v) -> str:
+    """A vector as the statement writes it: a transposed row, or a plain scalar when it has one entry."""
+    return latex(v[0]) if len(v) == 1 else latex(v) + r"^\top"
+
+
+def weights(name: str, matrix) -> str:
+    """A weight matrix displayed; a 1x1 one is a scalar."""
+    return display(name, matrix[0][0] if len(matrix) == 1 and len(matrix[0]) == 1 else matrix)
+
+
+def size_words(n: int, what: str) -> str:
+    """"a hidden state of size 2", "scalar inputs", "a scalar hidden state"."""
+    if n == 1:
+        return ("a scalar " + what) if what == "hidden state" else "scalar " + what
+    return (f"a {what} of size {n}") if what == "hidden state" else f"{what} of size {n}"
 
 
 MAX_GATE_INPUT = 30  # sigma(30) = 1 - 9e-14

@@ -62,13 +62,15 @@ class Batches(Generator):
     refuses = ("drop_last with a batch larger than the samples",)
     topics = ("training", "counting")
     params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
-    version = 2
+    # v3: with drop_last the last batch is always full (the batch size, given), so that form asks for
+    # the examples dropped instead and has no last_batch answer
+    version = 3
     max_abs = 10**9
 
     def sample(self, d):
         batch = d.choice("batch_size", (16, 32, 50, 64, 100, 128, 256))
         return {"samples": d.value("samples", lambda: d.pick((1000, 2500, 5000, 10000, 50000, 60000)) + d.integer(0, 99)),
-                "batch_size": batch, "epochs": d.choice("epochs", (1, 5, 10, 20, 100)),
+                "batch_size": batch, "epochs": d.choice("epochs", (2, 5, 10, 20, 100)),  # 1 epoch would ask (a) twice
                 "drop_last": d.form("drop_last", lambda: d.chance(0.3))}
 
     def check(self, p):
@@ -80,8 +82,9 @@ class Batches(Generator):
         n, b = p["samples"], p["batch_size"]
         full, rest = divmod(n, b)
         iterations = full if p["drop_last"] or rest == 0 else full + 1
-        last = rest if rest and not p["drop_last"] else b
-        return {"iterations_per_epoch": iterations, "last_batch": last,
+        # with drop_last every batch is full: its size is the given batch size, not an answer
+        last = {} if p["drop_last"] else {"last_batch": rest or b}
+        return {"iterations_per_epoch": iterations, **last,
                 "dropped": rest if p["drop_last"] else 0, "total_iterations": iterations * p["epochs"]}
 
     def render(self, p, answers):
@@ -90,19 +93,22 @@ class Batches(Generator):
             rf"A data set of {n} examples is trained for {e} epoch{'s' if e > 1 else ''} with mini-batches of {b} "
             + ("(an incomplete last batch is dropped, as with \\texttt{drop\\_last=True})." if p["drop_last"] else
                "(an incomplete last batch is kept, as with PyTorch's default \\texttt{drop\\_last=False})."))
+        middle = ((Part("How many examples does each epoch drop (never used in that epoch)?", ("dropped",), 1),)
+                  if p["drop_last"] else
+                  (Part("How many examples are in the last batch of an epoch?", ("last_batch",), 1),
+                   Part("How many examples per epoch are never used?", ("dropped",), 1)))
         parts = (Part("How many iterations (parameter updates) does one epoch make?", ("iterations_per_epoch",), 1),
-                 Part("How many examples are in the last batch used in an epoch"
-                      + (" (the last full one, since the remainder is dropped)?" if p["drop_last"] else "?"),
-                      ("last_batch",), 1),
-                 Part("How many examples per epoch are never used?", ("dropped",), 1),
+                 *middle,
                  Part("How many iterations does the whole training make?", ("total_iterations",), 1))
         full, rest = divmod(n, b)
         solution = (
             rf"${n} = {full}\cdot{b} + {rest}$: {full} full batches"
             + ("" if rest == 0 else (f" and a remainder of {rest}, which is dropped" if p["drop_last"]
                                      else f" and a last batch of {rest}"))
-            + rf". So ${answers['iterations_per_epoch'].latex}$ iterations per epoch, a last batch of "
-            rf"${answers['last_batch'].latex}$, ${answers['dropped'].latex}$ examples left out, and "
+            + rf". So ${answers['iterations_per_epoch'].latex}$ iterations per epoch, "
+            + (f"every batch full ({b} examples), " if p["drop_last"] else
+               rf"a last batch of ${answers['last_batch'].latex}$, ")
+            + rf"${answers['dropped'].latex}$ examples left out, and "
             rf"${answers['iterations_per_epoch'].latex}\cdot{e} = {answers['total_iterations'].latex}$ iterations in all.")
         return Rendered(statement, parts, solution)
 
@@ -204,7 +210,8 @@ class Dropout(Generator):
             rf"$m = {latex(p['mask'])}$.")
         parts = (Part("Compute the layer's output in that training step.", ("train_output",), 2),
                  Part("Compute the layer's output in evaluation mode.", ("eval_output",)),
-                 Part("What is the expected training output, the mean over all masks?", ("expected",)))
+                 Part(r"What is the expected value $\mathbb{E}[y^{train}]$ of the training output over the random "
+                      "mask (each mask weighted by its probability)?", ("expected",)))
         solution = (rf"Training: $y_i = m_i x_i / (1 - {drop})$, so $y^{{train}} = {answers['train_output'].latex}$. "
                     rf"Evaluation: $y^{{eval}} = x = {answers['eval_output'].latex}$. Each entry is kept with "
                     rf"probability $1 - p$ and then scaled by $1/(1 - p)$, so its mean is $x_i$: "

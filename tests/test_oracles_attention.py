@@ -26,8 +26,10 @@ def test_mha_params_match_nn_multiheadattention_or_keras_dense_projections():
             projections = [nn.Linear(n, inner, bias=p["bias"], device="meta") for n in (E, k, v)]
             out = count(nn.Linear(inner, E, bias=p["bias"], device="meta"))
             layer = nn.ModuleList([*projections, nn.Linear(inner, E, bias=p["bias"], device="meta")])
-            head = p["key_dim"]
-        assert answers["head_dim"].exact == head, seed
+            head = None  # Keras's head size is key_dim, given: the question asks the heads' width instead
+            assert answers["inner_dim"].exact == projections[0].out_features, seed
+        if head is not None:
+            assert answers["head_dim"].exact == head, seed
         assert answers["out_proj"].exact == out, seed
         assert answers["in_proj"].exact == count(layer) - out, seed
         assert answers["total"].exact == count(layer), seed

@@ -203,5 +203,11 @@ def test_lstm_bptt_step_matches_autograd_on_every_intermediate():
         (float(p["upstream"]) * h).backward()
         assert_close(answers["c"].exact, torch.stack([s["c"] for s in kept]), f"seed {seed} c")
         assert_close(answers["h"].exact, torch.stack([s["h"] for s in kept]), f"seed {seed} h")
-        for k in ("h", "c", "i", "f", "o", "g"):
+        for k in ("c", "i", "f", "o", "g"):
             assert_close(answers[f"dL_d{k}"].exact, torch.stack([s[k].grad for s in kept]), f"seed {seed} dL_d{k}")
+        # dL/dh_T is the given upstream gradient, not an answer: only the earlier steps' are asked
+        assert float(kept[-1]["h"].grad) == float(p["upstream"]), seed
+        if len(kept) > 1:
+            assert_close(answers["dL_dh"].exact, torch.stack([s["h"].grad for s in kept[:-1]]), f"seed {seed} dL_dh")
+        else:
+            assert "dL_dh" not in answers, seed
