@@ -10,7 +10,7 @@ from qbank.core.exact import decimal_latex, divide, exp
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Matrix, Num
-from qbank.core.tex import display
+from qbank.core.tex import counted, display
 
 I = sympy.Integer
 GIB = 2**30
@@ -32,13 +32,21 @@ class MhaParams(Generator):
     title = "Parameters of a multi-head attention layer"
     refuses = ("num_heads that do not divide embed_dim (PyTorch)",
                "key_dim with PyTorch's layer, or without it for Keras's")
+    labels = {"head_dim": r"\text{head size}", "inner_dim": r"\text{query projection output size}",
+              "in_proj": r"\text{parameters of the query, key and value projections}",
+              "out_proj": r"\text{parameters of the output projection}", "total": r"\text{parameters in total}"}
     topics = ("attention", "counting")
     params = {"embed_dim": Int(1, 8192), "num_heads": Int(1, 128), "bias": Bool(),
               "convention": Choice("pytorch", "keras"), "key_dim": Int(1, 1024, default=None),
               "kdim": Int(1, 8192, default=None), "vdim": Int(1, 8192, default=None)}
     max_abs = 10**9
     # v2: Keras's head size is key_dim, given in the call, so its part (a) asks the heads' total width
-    version = 2
+    # v3: a single head is degenerate (redrawn), so the draws of some seeds change
+    version = 3
+
+    def degenerate(self, p, answers):
+        # part (a) of one head is a size the statement gives: embed_dim (PyTorch) or key_dim (Keras)
+        return "a single head, whose size the statement gives" if p["num_heads"] == 1 else None
 
     def sample(self, d):
         convention = d.form_choice("convention", ("pytorch", "keras"))
@@ -85,13 +93,13 @@ class MhaParams(Generator):
         if p["convention"] == "pytorch":
             layer = ("A PyTorch layer" + code(f"nn.MultiheadAttention(embed_dim={E}, num_heads={H}, bias={p['bias']}"
                                          + (f", kdim={k}, vdim={v}" if (k, v) != (E, E) else "") + ")") + " takes " + inputs
-                     + f" ({bias}). It splits embed\\_dim into {H} heads; its input projections map queries, keys "
+                     + f" ({bias}). It splits embed\\_dim into {counted(H, 'head')}; its input projections map queries, keys "
                        f"and values to size {E}, and one output projection maps {E} to {E}.")
         else:
             layer = ("A Keras layer" + code(f"MultiHeadAttention(num_heads={H}, key_dim={p['key_dim']}, use_bias={p['bias']})")
                      + " takes " + inputs + f" ({bias}). Every head has key\\_dim = "
                      f"value\\_dim = {p['key_dim']}; the query, key and value projections map their inputs to "
-                     f"{H} heads of that size, and the output projection maps the heads back to size {E}.")
+                     f"{counted(H, 'head')} of that size, and the output projection maps the heads back to size {E}.")
         first = (Part("What is the size of each head?", ("head_dim",)) if p["convention"] == "pytorch" else
                  Part("What is the output size of the query projection (all heads together)?", ("inner_dim",)))
         parts = (first,
@@ -113,6 +121,8 @@ class BlockParams(Generator):
     id = "transformer.block_params"
     title = "Parameters of a transformer encoder block"
     refuses = ("nhead that does not divide d_model",)
+    labels = {"attention": r"\text{parameters of the self-attention}", "ffn": r"\text{parameters of the feed-forward}",
+              "norms": r"\text{parameters of the layer norms}", "total": r"\text{parameters in total}"}
     topics = ("attention", "transformer", "counting")
     params = {"d_model": Int(1, 8192), "nhead": Int(1, 128), "dim_feedforward": Int(1, 32768), "bias": Bool(),
               "norm_first": Bool()}
@@ -163,6 +173,7 @@ class KvCache(Generator):
     id = "attn.kv_cache"
     title = "Memory of a decoder's key-value cache"
     refuses = ("kv_heads that do not divide heads",)
+    labels = {"values": r"\text{numbers in the cache}", "bytes": r"\text{bytes}", "gib": r"\text{GiB}"}
     topics = ("attention", "transformer", "counting")
     params = {"layers": Int(1, 256), "heads": Int(1, 256), "kv_heads": Int(1, 256), "head_dim": Int(1, 1024),
               "seq_len": Int(1, 1_048_576), "batch": Int(1, 1024), "bytes_per_value": Choice(1, 2, 4)}
@@ -189,19 +200,21 @@ class KvCache(Generator):
     def render(self, p, answers):
         grouping = ("multi-head attention: every query head has its own key and value head"
                     if p["kv_heads"] == p["heads"] else
-                    f"grouped-query attention: {p['kv_heads']} key-value heads, each shared by "
+                    f"grouped-query attention: {counted(p['kv_heads'], 'key-value head')}, "
+                    f"{'shared by all' if p['kv_heads'] == 1 else 'each shared by'} "
                     f"{p['heads'] // p['kv_heads']} query heads")
         statement = (
-            f"A decoder-only transformer has {p['layers']} layers with {p['heads']} query heads of size "
-            f"{p['head_dim']} ({grouping}). It generates for a batch of {p['batch']} sequences of {p['seq_len']} "
-            f"tokens and caches, in every layer, the keys and the values of every token, {p['bytes_per_value']} "
-            f"byte{'s' if p['bytes_per_value'] > 1 else ''} per number. 1 GiB is $2^{{30}}$ bytes.")
+            f"A decoder-only transformer has {counted(p['layers'], 'layer')} with {counted(p['heads'], 'query head')} "
+            f"of size {p['head_dim']} ({grouping}). It generates for a batch of {counted(p['batch'], 'sequence')} of "
+            f"{counted(p['seq_len'], 'token')} and caches, in every layer, the keys and the values of every token, "
+            f"{counted(p['bytes_per_value'], 'byte')} per number. 1 GiB is $2^{{30}}$ bytes.")
         parts = (Part("How many numbers does the cache hold?", ("values",), 2),
                  Part("How many bytes is that?", ("bytes",)),
                  Part("How many GiB is that?", ("gib",)))
         solution = (rf"Keys and values: $2 \times {p['layers']} \times {p['batch']} \times {p['seq_len']} \times "
                     rf"{p['kv_heads']} \times {p['head_dim']} = {answers['values'].latex}$ numbers (only the "
-                    rf"{p['kv_heads']} key-value heads are cached), ${answers['bytes'].latex}$ bytes, "
+                    rf"{counted(p['kv_heads'], 'key-value head')} {'is' if p['kv_heads'] == 1 else 'are'} cached), "
+                    rf"${answers['bytes'].latex}$ bytes, "
                     rf"${answers['gib'].latex}$ GiB.")
         return Rendered(statement, parts, solution)
 
@@ -210,6 +223,7 @@ class PatchEmbedding(Generator):
     id = "vit.patch_embedding"
     title = "A vision transformer's patch embedding"
     refuses = ("patch_size that does not divide image_size",)
+    labels = {"patches": r"\text{patches}", "tokens": r"\text{tokens}", "params": r"\text{parameters}"}
     topics = ("attention", "transformer", "counting")
     params = {"image_size": Int(1, 4096), "patch_size": Int(1, 512), "channels": Int(1, 64),
               "embed_dim": Int(1, 8192), "cls_token": Bool()}

@@ -12,7 +12,7 @@ from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Int, Matrix, Num, Vector
-from qbank.core.tex import display, factor
+from qbank.core.tex import counted, display, factor, listed
 
 # Batch sizes with integer-deviation columns of integer standard deviation;
 # b = 3 has none (a sum-zero integer triple never has a square mean square), and b = 2 always
@@ -117,7 +117,8 @@ class Statistics(Generator):
         )
         parts = (
             Part(r"Compute the mean $\mu_j$ of every feature.", ("mean",), 1),
-            Part(r"Compute the standard deviation $\sigma_j$ of every feature.", ("std",), 2),
+            Part(r"Compute the standard deviation $\sigma_j$ of every feature"
+                 + (r" ($\sigma_j = \sqrt{\sigma_j^2}$, without $\varepsilon$)." if p["eps"] else "."), ("std",), 2),
             Part(r"Compute the normalised batch $\hat z$.", ("z_norm",), 2),
             Part(r"Compute the output $y$.", ("y",), 2),
         )
@@ -143,6 +144,8 @@ class Statistics(Generator):
 class Params(Generator):
     id = "bn.params"
     title = "Trainable and non-trainable parameters of batch-norm layers"
+    labels = {"per_layer": r"\text{layer #}", "trainable": r"\text{trainable parameters}",
+              "non_trainable": r"\text{running statistics}", "total": r"\text{values in total}"}
     topics = ("normalisation", "cnn", "counting")
     params = {"channels": Vector(Int(1, 100_000), 1, 64)}
     version = 2
@@ -160,11 +163,12 @@ class Params(Generator):
         return {"trainable": total, "non_trainable": total, "total": 2 * total, "per_layer": per_layer}
 
     def render(self, p, answers):
-        channels = ", ".join(str(c) for c in p["channels"])
+        n = len(p["channels"])
         statement = (
-            rf"A convolutional network has {len(p['channels'])} batch-normalisation layers (\texttt{{BatchNorm2d}}), "
-            rf"after convolutions with {channels} output channels. Each normalises per channel with a learned scale "
-            r"$\gamma$ and shift $\beta$ and keeps running estimates of the mean and variance for inference.")
+            rf"A convolutional network has {counted(n, 'batch-normalisation layer')} (\texttt{{BatchNorm2d}}), "
+            rf"after {'a convolution' if n == 1 else 'convolutions'} with {listed(p['channels'])} output channels. {'It' if n == 1 else 'Each'} normalises per channel with a learned scale "
+            r"$\gamma$ and shift $\beta$ and keeps running estimates of the mean and variance for inference "
+            r"(PyTorch's step counter \texttt{num\_batches\_tracked} is not counted).")
         parts = (Part("How many trainable parameters does each batch-norm layer have?", ("per_layer",), 1),
                  Part("How many trainable parameters do they have in total?", ("trainable",), 1),
                  Part("How many non-trainable values (running statistics) do they keep?", ("non_trainable",), 1),

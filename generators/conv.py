@@ -65,7 +65,8 @@ class ImageKernel(Generator):
     refuses = ("a kernel larger than the padded image",
                "a stride that does not tile the padded image",
                "upstream of another shape than the output")
-    labels = {"output": "Y", "input_grad": r"\partial L/\partial X", "kernel_grad": r"\partial L/\partial K"}
+    labels = {"count": r"\text{values of } Y", "output": "Y", "input_grad": r"\partial L/\partial X",
+              "kernel_grad": r"\partial L/\partial K"}
     topics = ("cnn", "backprop")
     params = {
         "image": Matrix(Num(), max_rows=16, max_cols=16),
@@ -194,7 +195,7 @@ class UnknownKernel(Generator):
     title = "Recover unknown kernel entries from known outputs"
     refuses = ("known outputs that do not determine every unknown, or contradict each other",
                "a kernel with no unknown entries")
-    labels = {"x": "x", "y": "y"}
+    labels = {"x": "x", "y": "y", "z": "z"}
     topics = ("cnn",)
     params = {"image": Matrix(Num(), max_rows=12, max_cols=12), "kernel": Matrix(NumOrName(), max_rows=5, max_cols=5),
               "stride": Int(1, 4, default=1), "known_outputs": Matrix(Num(), max_rows=25, max_cols=3)}
@@ -409,7 +410,7 @@ class Transposed(Generator):
     refuses = ("output_padding not smaller than the stride or the dilation",
                "padding that removes the whole output",
                "kernel_values of another length than the kernel, or with too many inputs or outputs for the matrix")
-    labels = {"matrix": "M"}
+    labels = {"output_length": r"L_{\mathrm{out}}", "matrix": "M"}
     topics = ("cnn", "counting")
     params = {"input_length": Int(1, 1024), "kernel": Int(1, 32), "stride": Int(1, 16), "padding": Int(0, 16),
               "output_padding": Int(0, 15, default=0), "dilation": Int(1, 8, default=1),
@@ -485,7 +486,8 @@ class Transposed(Generator):
         if p["kernel_values"] is not None:
             w = ",\\ ".join(sympy.latex(v) for v in p["kernel_values"])
             statement += (
-                rf" Its kernel is $w = ({w})$. The convolution with the same kernel, stride, padding and dilation maps a "
+                rf" Its kernel is $w = ({w})$. The convolution (cross-correlation, as \texttt{{F.conv1d}}: the kernel is not "
+                r"flipped) with the same kernel, stride, padding and dilation maps a "
                 rf"signal as long as the transposed convolution's output back to length {p['input_length']}: write it as "
                 r"the matrix $M$ with $y = M x$ (one row per output of that convolution). The transposed convolution is "
                 r"multiplication by $M^{\top}$.")
@@ -504,7 +506,8 @@ class Conv1dMultichannel(Generator):
     refuses = ("W with another number of rows than x",
                "a filter longer than the input",
                "upstream of another length than the output")
-    labels = {"output": "y_#", "dL_dW": r"\partial L/\partial W", "dL_dx": r"\partial L/\partial x"}
+    labels = {"output_length": r"\text{length of } y", "output": "y_#", "dL_dW": r"\partial L/\partial W",
+              "dL_dx": r"\partial L/\partial x"}
     topics = ("cnn", "backprop")
     params = {"x": Matrix(Num(-100, 100), max_rows=8, max_cols=32), "W": Matrix(Num(-100, 100), max_rows=8, max_cols=16),
               "stride": Int(1, 8), "upstream": Vector(Num(-100, 100), 1, 32)}

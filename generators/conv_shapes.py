@@ -12,6 +12,7 @@ from qbank.core.figures import chain
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Records, Vector
+from qbank.core.tex import counted, listed
 
 FLOOR_NOTE = "When a kernel does not tile its input exactly, the output size is rounded down (floor), as in PyTorch."
 
@@ -30,6 +31,8 @@ class OutputShape(Generator):
     id = "conv.output_shape"
     title = "Output shape of a convolutional layer"
     refuses = ("a kernel (with its dilation) wider than the padded input",)
+    labels = {"out_height": r"\text{output height}", "out_width": r"\text{output width}",
+              "out_channels": r"\text{output channels}", "out_values": r"\text{output values}"}
     topics = ("cnn", "counting")
     params = {
         "height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
@@ -84,10 +87,10 @@ class OutputShape(Generator):
                     for s, k in (("height", "kernel_h"), ("width", "kernel_w")))
         dilation = f", dilation {p['dilation']}" if p["dilation"] != 1 else ""
         statement = (
-            rf"A convolutional layer with {p['filters']} filters of size {p['kernel_h']}\(\times\){p['kernel_w']} "
+            rf"A convolutional layer with {counted(p['filters'], 'filter')} of size {p['kernel_h']}\(\times\){p['kernel_w']} "
             r"(height \(\times\) width), "
             rf"stride {p['stride']}, zero padding of {p['padding']} on every side{dilation} is applied to an input "
-            rf"with {p['in_channels']} channels of height {p['height']} and width {p['width']}. "
+            rf"with {counted(p['in_channels'], 'channel')} of height {p['height']} and width {p['width']}. "
             + ("" if exact else FLOOR_NOTE))
         parts = (Part("What is the height of its output?", ("out_height",)),
                  Part("What is the width of its output?", ("out_width",)),
@@ -106,6 +109,8 @@ class OutputShape(Generator):
 class Params(Generator):
     id = "conv.params"
     title = "Weights, biases and weight-tensor shape of a convolutional layer"
+    labels = {"weights": r"\text{weights}", "biases": r"\text{biases}", "total": r"\text{trainable parameters}",
+              "weight_shape": r"\text{weight shape}"}
     topics = ("cnn", "counting")
     params = {"kernel_h": Int(1, 64), "kernel_w": Int(1, 64), "in_channels": Int(1, 4096),
               "filters": Int(1, 4096), "bias": Bool(), "framework": Choice("pytorch", "keras")}
@@ -132,8 +137,8 @@ class Params(Generator):
             layer = rf"\texttt{{nn.Conv2d(in\_channels={c}, out\_channels={f}, kernel\_size=({kh}, {kw}), bias={p['bias']})}}"
             layout = r"PyTorch stores the weights as (out\_channels, in\_channels, kernel height, kernel width)"
         else:
-            no_bias = "" if p["bias"] else r", use\_bias=False"
-            layer = rf"\texttt{{Conv2D(filters={f}, kernel\_size=({kh}, {kw}){no_bias})}} on inputs with {c} channels"
+            no_bias = r", use\_bias=True" if p["bias"] else r", use\_bias=False"  # explicit, as PyTorch's bias=
+            layer = rf"\texttt{{Conv2D(filters={f}, kernel\_size=({kh}, {kw}){no_bias})}} on inputs with {counted(c, 'channel')}"
             layout = "Keras stores the kernel as (kernel height, kernel width, input channels, filters)"
         statement = f"A {'PyTorch' if p['framework'] == 'pytorch' else 'Keras'} layer {layer}."
         parts = (Part("How many weights (excluding biases) does it have?", ("weights",)),
@@ -141,7 +146,9 @@ class Params(Generator):
                  Part("How many trainable parameters in total?", ("total",)),
                  Part("What is the shape of its weight tensor in this framework?", ("weight_shape",)))
         solution = (
-            rf"Each of the {f} filters spans all {c} input channels: ${kh}\cdot{kw}\cdot{c}\cdot{f} = "
+            ("The filter" if f == 1 else f"Each of the {f} filters")
+            + (" spans its one input channel" if c == 1 else f" spans all {c} input channels")
+            + rf": ${kh}\cdot{kw}\cdot{c}\cdot{f} = "
             rf"{answers['weights'].latex}$ weights, "
             + (rf"plus one bias per filter, ${answers['biases'].latex}$" if p["bias"] else rf"and no biases (${answers['biases'].latex}$)")
             + rf"; ${answers['total'].latex}$ parameters in total. {layout}: ${answers['weight_shape'].latex}$.")
@@ -165,17 +172,17 @@ def layer_box(layer) -> str:
         return rf"Conv2D {layer['filters']}\\ ${k}\times{k}$, s{layer['stride']}, {layer['padding']}"
     if kind == "pool":
         return rf"MaxPooling2D\\ ${layer['size']}\times{layer['size']}$, s{layer['stride'] or layer['size']}"
-    return "Flatten" if kind == "flatten" else rf"Dense\\ {layer['units']} units"
+    return "Flatten" if kind == "flatten" else rf"Dense\\ {counted(layer['units'], 'unit')}"
 
 
 def describe_layer(layer) -> str:
     kind = layer["type"]
     if kind == "conv":
-        return (rf"Conv2D: {layer['filters']} filters of {layer['kernel']}\(\times\){layer['kernel']}, stride "
+        return (rf"Conv2D: {counted(layer['filters'], 'filter')} of {layer['kernel']}\(\times\){layer['kernel']}, stride "
                 rf"{layer['stride']}, padding ``{layer['padding']}''")
     if kind == "pool":
         return rf"MaxPooling2D: {layer['size']}\(\times\){layer['size']} window, stride {layer['stride'] or layer['size']}"
-    return "Flatten" if kind == "flatten" else f"Dense: {layer['units']} units"
+    return "Flatten" if kind == "flatten" else f"Dense: {counted(layer['units'], 'unit')}"
 
 
 def summarise(input_shape, layers):
@@ -220,6 +227,8 @@ class NetworkSummary(Generator):
     title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
     refuses = ("a layer that does not fit its input (a kernel or window too large, 'same' with an even kernel or "
                "a stride, a layer after the wrong kind)",)
+    labels = {"shapes": r"\text{layer #}", "params": r"\text{layer #}",
+              "total": r"\text{parameters in total}"}
     topics = ("cnn", "counting")
     params = {"input": Vector(Int(1, 4096), 3, 3), "layers": Records(types=LAYER_TYPES, max_len=16)}
     version = 2
@@ -298,6 +307,7 @@ def receptive_steps(layers):
 class ReceptiveField(Generator):
     id = "conv.receptive_field"
     title = "Receptive field of stacked convolution and pooling layers"
+    labels = {"receptive_field": "r_#"}
     topics = ("cnn", "counting")
     params = {"layers": Records({"kernel": Int(1, 64), "stride": Int(1, 16, default=1)}, max_len=10)}
     version = 2
@@ -317,11 +327,13 @@ class ReceptiveField(Generator):
         return {"receptive_field": tuple(after for _, _, _, after in receptive_steps(p["layers"]))}
 
     def render(self, p, answers):
-        boxes = ["Input"] + [rf"Layer {i}\\ kernel {layer['kernel']}, stride {layer['stride']}"
+        # short labels (k, s defined in the sentence) keep the boxes narrow and the arrows between them long
+        boxes = ["Input"] + [rf"Layer {i}\\ $k = {layer['kernel']}$, $s = {layer['stride']}$"
                              for i, layer in enumerate(p["layers"], 1)]
         statement = (
             "A stack of convolution or pooling layers (square windows, no dilation; a pooling layer counts like a "
-            "convolution with its window and stride) has, from the input upwards:" + chain(boxes)
+            "convolution with its window and stride) has, from the input upwards, these kernel sizes $k$ and "
+            "strides $s$:" + chain(boxes)
             + "The receptive field of a unit is the side, in input pixels, of the input region "
               "it depends on.")
         parts = (Part("Give the receptive field of one unit after every layer.", ("receptive_field",), 2),)
@@ -337,6 +349,7 @@ class Multiplications(Generator):
     id = "conv.multiplications"
     title = "Multiplications of a stack of convolutions (e.g. a 1x1 bottleneck)"
     refuses = ("a kernel that does not fit the padded input",)
+    labels = {"per_layer": r"\text{layer #}", "total": r"\text{multiplications in total}"}
     topics = ("cnn", "cost", "counting")
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096),
               "layers": Records({"kernel": Int(1, 15), "filters": Int(1, 4096), "stride": Int(1, 8, default=1),
@@ -373,10 +386,11 @@ class Multiplications(Generator):
         return {"per_layer": per_layer, "total": sum(per_layer)}
 
     def render(self, p, answers):
-        listing = "\n".join(rf"\item {l['filters']} filters of {l['kernel']}\(\times\){l['kernel']}, stride {l['stride']}, "
-                            rf"zero padding {l['padding']}" for l in p["layers"])
+        listing = "\n".join(rf"\item {counted(l['filters'], 'filter')} of {l['kernel']}\(\times\){l['kernel']}, stride {l['stride']}, "
+                            + ("no padding" if l["padding"] == 0 else f"zero padding of {l['padding']} on each side")
+                            for l in p["layers"])
         statement = (
-            rf"An input of height {p['height']}, width {p['width']} and {p['in_channels']} channels goes through "
+            rf"An input of height {p['height']}, width {p['width']} and {counted(p['in_channels'], 'channel')} goes through "
             "these convolutions in turn:\n\\begin{enumerate}\n" + listing + "\n\\end{enumerate}\n"
             "Count multiplications only (no additions, no biases): every output value of a layer costs one "
             "multiplication per kernel weight it uses. Sizes are rounded down when a kernel does not tile its input.")
@@ -395,6 +409,10 @@ class DepthwiseSeparable(Generator):
     id = "conv.depthwise_separable"
     title = "A depthwise separable convolution against a standard one"
     refuses = ("'same' padding with a stride other than 1 or an even kernel", "a kernel larger than the input")
+    labels = {"standard_params": r"\text{parameters, standard}", "separable_params": r"\text{parameters, separable}",
+              "standard_mults": r"\text{multiplications, standard}",
+              "separable_mults": r"\text{multiplications, separable}",
+              "ratio": r"\text{multiplications, separable / standard}"}
     topics = ("cnn", "cost", "counting")
     params = {"height": Int(1, 4096), "width": Int(1, 4096), "in_channels": Int(1, 4096), "out_channels": Int(1, 4096),
               "kernel": Int(1, 15), "stride": Int(1, 4), "padding": Choice("same", "valid"), "bias": Bool()}
@@ -449,10 +467,10 @@ class DepthwiseSeparable(Generator):
                   f"; the standard convolution and the depthwise one have stride {p['stride']}, the pointwise "
                   r"1\(\times\)1 convolution has stride 1")
         statement = (
-            rf"An input of {c_in} channels of {p['height']}\(\times\){p['width']} goes through either a standard "
-            rf"convolution with {c_out} filters of {k}\(\times\){k}, or a depthwise separable one: a depthwise "
+            rf"An input of {counted(c_in, 'channel')} of {p['height']}\(\times\){p['width']} goes through either a standard "
+            rf"convolution with {counted(c_out, 'filter')} of {k}\(\times\){k}, or a depthwise separable one: a depthwise "
             rf"{k}\(\times\){k} convolution (one filter per input channel, \texttt{{groups={c_in}}}) followed by a "
-            rf"pointwise 1\(\times\)1 convolution to {c_out} channels. Both use {padding}"
+            rf"pointwise 1\(\times\)1 convolution to {counted(c_out, 'channel')}. Both use {padding}"
             + stride + "; every convolution "
             + ("has a bias per output channel" if p["bias"] else "has no bias")
             + ". Count multiplications as one per weight per output position (biases add none).")
@@ -475,6 +493,8 @@ class TextCnn(Generator):
     id = "conv.text_cnn"
     title = "Shapes and parameters of a sentence-classification CNN"
     refuses = ("a filter wider than the sentence",)
+    labels = {"shapes": r"\text{shapes: convolutions, pooled vector, output}",
+              "params": r"\text{parameters: convolutions, dense layer}", "total": r"\text{parameters in total}"}
     topics = ("cnn", "nlp", "counting")
     params = {"embedding_size": Int(1, 4096), "sentence_length": Int(1, 4096), "widths": Vector(Int(1, 32), 1, 6),
               "filters": Int(1, 1024), "classes": Int(2, 1000)}
@@ -501,10 +521,13 @@ class TextCnn(Generator):
 
     def render(self, p, answers):
         E, L, F, C = p["embedding_size"], p["sentence_length"], p["filters"], p["classes"]
-        widths = ", ".join(map(str, p["widths"]))
+        k = len(p["widths"])
+        # "of widths 3 and 3" counts the convolutions a pinned repeat makes; "for each width 3, 3" did not
+        convolutions = (f"{counted(k, 'convolution')} of width{'s' if k > 1 else ''} {listed(p['widths'])}, "
+                        f"{'each ' if k > 1 else ''}with {counted(F, 'filter')}")
         statement = (
-            f"A sentence classifier reads {L} tokens, each a word embedding of size {E} (the embeddings are given, "
-            f"not trained here). For each filter width {widths} it has {F} filters: a 1-D convolution over the "
+            f"A sentence classifier reads {counted(L, 'token')}, each a word embedding of size {E} (the embeddings "
+            f"are given, not trained here). It has {convolutions}: a 1-D convolution over the "
             f"tokens (as \\texttt{{nn.Conv1d({E}, {F}, width)}}: stride 1, no padding, a bias per filter) followed "
             f"by max-over-time pooling, which keeps the largest value of each filter over the sentence. The pooled "
             f"values of all widths are concatenated and a dense softmax layer with {C} outputs (with biases) "
@@ -514,8 +537,8 @@ class TextCnn(Generator):
                  Part("Give the number of parameters of each convolution and of the dense layer.", ("params",), 2),
                  Part("How many parameters does the classifier have in total?", ("total",)))
         convs = ", ".join(rf"${w}\cdot{E}\cdot{F} + {F}$" for w in p["widths"])
-        solution = (f"A convolution of width $w$ over {L} tokens gives $({F}, {L} - w + 1)$; pooling keeps {F} values "
-                    f"per width, so the concatenation has ${len(p['widths'])}\\cdot{F}$ values and the output {C}. "
+        solution = (f"A convolution of width $w$ over {counted(L, 'token')} gives $({F}, {L} - w + 1)$; pooling keeps "
+                    f"{counted(F, 'value')} per convolution, so the concatenation has ${len(p['widths'])}\\cdot{F}$ values and the output {C}. "
                     f"Shapes ${answers['shapes'].latex}$. Parameters: convolutions {convs}, dense "
                     f"${len(p['widths'])}\\cdot{F}\\cdot{C} + {C}$: ${answers['params'].latex}$, total "
                     f"${answers['total'].latex}$.")

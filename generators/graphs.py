@@ -18,7 +18,7 @@ R = sympy.Rational
 class Sigmoid(Generator):
     id = "graph.sigmoid"
     title = "The sigmoid as a computational graph: forward and backward"
-    labels = {"f": "f", "df_dz": "df/dz"}
+    labels = {"nodes": "(a, b, c)", "f": "f", "df_dz": "df/dz"}
     topics = ("backprop",)
     params = {"z": Num(-20, 20)}
     version = 3  # v3: part (a) asks for the intermediate nodes only (v2 asked for f there and again in (b))

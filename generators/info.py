@@ -5,10 +5,11 @@ from __future__ import annotations
 import sympy
 
 from qbank.core.errors import IllPosed
+from qbank.core.exact import decimal_latex
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Choice, Num, Vector
-from qbank.core.tex import keyed
+from qbank.core.tex import as_asked, given
 
 R = sympy.Rational
 
@@ -17,6 +18,16 @@ def kl(p, q, base):
     """sum p_i log(p_i / q_i), in the given base."""
     nats = sum((pi * sympy.log(pi / qi) for pi, qi in zip(p, q)), sympy.Integer(0))
     return nats if base == "e" else nats / sympy.log(2)
+
+
+def kl_working(p, q, base) -> str:
+    """KL(p||q) term by term, for partial credit: the sum written out, then each term p_i log(p_i/q_i)
+    to 4 decimals (the key's value follows it)."""
+    log = r"\log_2" if base == 2 else r"\ln"
+    written = " + ".join(rf"{given(pi)} {log}({given(pi)}/{given(qi)})" for pi, qi in zip(p, q))
+    values = [decimal_latex(kl((pi,), (qi,), base)) for pi, qi in zip(p, q)]
+    signed = values[0] + "".join(f" - {v[1:]}" if v.startswith("-") else f" + {v}" for v in values[1:])
+    return rf"{written} \approx {signed}"
 
 
 class Divergence(Generator):
@@ -57,16 +68,26 @@ class Divergence(Generator):
                 "js": kl(p["p"], m, p["base"]) / 2 + kl(p["q"], m, p["base"]) / 2}
 
     def render(self, p, answers):
+        # the key's notation: ln for nats, log_2 for bits (the key writes ln x / ln 2)
+        log = r"\log_2" if p["base"] == 2 else r"\ln"
         unit = "bits (log base 2)" if p["base"] == 2 else r"nats (natural log)"
         statement = (rf"Two distributions over {len(p['p'])} outcomes: $p = {sympy.latex(tuple(p['p']))}$ and "
                      rf"$q = {sympy.latex(tuple(p['q']))}$. Work in {unit}; "
-                     r"$\mathrm{KL}(p\|q) = \sum_i p_i \log(p_i/q_i)$ and "
-                     r"$\mathrm{JS}(p, q) = \tfrac12 \mathrm{KL}(p\|m) + \tfrac12 \mathrm{KL}(q\|m)$ with $m = (p+q)/2$.")
-        parts = (Part(r"Compute $\mathrm{KL}(p\|q)$.", ("kl_pq",), 2), Part(r"Compute $\mathrm{KL}(q\|p)$.", ("kl_qp",), 1),
-                 Part(r"Compute $\mathrm{JS}(p, q)$.", ("js",), 2))
+                     rf"$\mathrm{{KL}}(p\|q) = \sum_i p_i {log}(p_i/q_i)$ and "
+                     r"$\mathrm{JS}(p, q) = \frac{1}{2} \mathrm{KL}(p\|m) + \frac{1}{2} \mathrm{KL}(q\|m)$ with $m = (p+q)/2$.")
+        n = len(p["p"])  # a line per term of each sum, and one for the total; JS sums twice, over m
+        parts = (Part(r"Compute $\mathrm{KL}(p\|q)$.", ("kl_pq",), 2, work=n + 1),
+                 Part(r"Compute $\mathrm{KL}(q\|p)$.", ("kl_qp",), 1, work=n + 1),
+                 Part(r"Compute $\mathrm{JS}(p, q)$.", ("js",), 2, work=2 * n + 2))
+        m = tuple((a + b) / 2 for a, b in zip(p["p"], p["q"]))
+        kl_pm, kl_qm = kl(p["p"], m, p["base"]), kl(p["q"], m, p["base"])
         solution = (
-            rf"$\mathrm{{KL}}(p\|q) {keyed(answers['kl_pq'])}$; "
-            rf"$\mathrm{{KL}}(q\|p) {keyed(answers['kl_qp'])}$ "
-            r"(KL is not symmetric); with $m = " + sympy.latex(tuple((a + b) / 2 for a, b in zip(p["p"], p["q"])))
-            + rf"$, $\mathrm{{JS}} {keyed(answers['js'])}$.")
+            rf"$\mathrm{{KL}}(p\|q) = {kl_working(p['p'], p['q'], p['base'])} {as_asked(answers['kl_pq'])}$." + "\n\n"
+            + rf"$\mathrm{{KL}}(q\|p) = {kl_working(p['q'], p['p'], p['base'])} {as_asked(answers['kl_qp'])}$ "
+            r"(KL is not symmetric)." + "\n\n"
+            + rf"With $m = (p + q)/2 = {given(m)}$:" + "\n\n"
+            + rf"$\mathrm{{KL}}(p\|m) = {kl_working(p['p'], m, p['base'])} \approx {decimal_latex(kl_pm)}$ and" + "\n\n"
+            + rf"$\mathrm{{KL}}(q\|m) = {kl_working(p['q'], m, p['base'])} \approx {decimal_latex(kl_qm)}$, so" + "\n\n"
+            + rf"$\mathrm{{JS}}(p, q) = \frac{1}{2} ({decimal_latex(kl_pm)} + {decimal_latex(kl_qm)}) "
+            rf"{as_asked(answers['js'])}$.")
         return Rendered(statement, parts, solution)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from qbank.core.errors import IllPosed
-from qbank.core.exact import log, sigmoid
+from qbank.core.exact import decimal_latex, log, sigmoid
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Choice, Int, Num, Vector
@@ -18,7 +18,7 @@ class SoftmaxCrossEntropy(Generator):
     id = "loss.softmax_ce"
     title = "Softmax, cross-entropy and its gradient"
     refuses = ("a target class beyond the logits",)
-    labels = {"probs": "p_#", "loss": "L", "grad": r"\partial L/\partial z_#"}
+    labels = {"probs": "p_#", "loss": "L", "uniform_loss": r"L_{\text{uniform}}", "grad": r"\partial L/\partial z_#"}
     topics = ("losses",)
     params = {"logits": Vector(Num(-20, 20), 2, 10), "target": Int(1, 10)}
     max_abs = 100
@@ -50,7 +50,10 @@ class SoftmaxCrossEntropy(Generator):
                  Part("Compute the loss $L$.", ("loss",), 1),
                  Part("What would the loss be for a uniform prediction over the classes?", ("uniform_loss",), 1),
                  Part(r"Compute the gradient $\partial L/\partial z$.", ("grad",), 2))
+        exps = tuple(sympy.exp(z) for z in p["logits"])
         solution = (
+            rf"The exponentials $e^{{z_i}} \approx {decimal_latex(exps)}$ add up to "
+            rf"$\sum_j e^{{z_j}} \approx {decimal_latex(sum(exps))}$, and each $p_i$ is its share: "
             rf"$p {keyed(answers['probs'])}$. "
             rf"$L = -\ln p_{k} {keyed(answers['loss'])}$. "
             rf"A uniform prediction gives every class $1/{C}$: $-\ln(1/{C}) "
@@ -81,7 +84,7 @@ class BinaryCrossEntropy(Generator):
         statement = (
             rf"A logistic unit outputs $a = \sigma(z) = 1/(1 + e^{{-z}})$ for the logit $z = {given(p['z'])}$; the "
             rf"label is $y = {p['y']}$. The loss is the binary cross-entropy with natural logs, "
-            r"$L = -(y \ln a + (1 - y)\ln(1 - a))$.")
+            r"$L = -(y \ln a + {(1 - y)}\ln {(1 - a)})$.")
         parts = (Part("Compute $a$.", ("a",), 1), Part("Compute $L$.", ("loss",), 1),
                  Part(r"Compute $\partial L/\partial z$.", ("dL_dz",), 2))
         solution = (

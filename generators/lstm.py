@@ -9,7 +9,7 @@ from qbank.core.exact import decimal, tanh
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Choice, Int, Num, Table, Vector
-from qbank.core.tex import keyed, step_value
+from qbank.core.tex import indices, keyed, step_value
 
 GATES = ("forget", "input", "output")
 CELL_STATE = "the cell state: the network's long-term memory, carried from step to step"
@@ -23,6 +23,12 @@ class Gates(Generator):
     id = "lstm.gates"
     title = "LSTM: identify the forget, input and output gates"
     refuses = ("an order or layout that is not a permutation",)
+    # a gate's answer is the i of its g_i
+    labels = {"forget": r"i \text{ of the forget gate } g_i", "input": r"i \text{ of the input gate } g_i",
+              "output": r"i \text{ of the output gate } g_i", "cell": "c_t",
+              "forget_equation": r"\text{equation of the forget gate}",
+              "input_equation": r"\text{equation of the input gate}",
+              "output_equation": r"\text{equation of the output gate}", "cell_equation": r"\text{equation of } c_t"}
     topics = ("rnn", "lstm")
     version = 2
     # order: which gate each of g_1, g_2, g_3 is; layout: the displayed number of each equation in
@@ -66,7 +72,8 @@ class Gates(Generator):
             rf"equation ({answers['forget_equation'].latex}). The input gate scales the new candidate $\tilde c_t$: "
             rf"$g_{answers['input'].latex}$, equation ({answers['input_equation'].latex}). The output gate scales what "
             rf"the cell shows as $h_t$: $g_{answers['output'].latex}$, equation ({answers['output_equation'].latex}). "
-            rf"$c_t$ is {CELL_STATE}: ${answers['cell'].latex}$, updated by equation ({answers['cell_equation'].latex}).")
+            # the answer in words, as text (in math it would be one unbreakable box)
+            rf"$c_t$ holds {answers['cell'].exact}, updated by equation ({answers['cell_equation'].latex}).")
         return Rendered(statement, parts, solution)
 
 
@@ -148,7 +155,7 @@ class Forward(Generator):
             r"A scalar LSTM cell ($\sigma$ the logistic sigmoid) computes" r"\begin{align*}" + rows
             + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
             + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$.")
-        steps = "at $t = 1$" if T == 1 else f"for $t = {', '.join(str(t) for t in range(1, T + 1))}$"
+        steps = "at $t = 1$" if T == 1 else f"for $t = {indices(T)}$"
         parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ {steps}.",
                       ("i", "f", "o", "g"), 3),
                  Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3))
@@ -224,7 +231,7 @@ class BpttStep(Generator):
         rows = r" \\ ".join(rf"{k}_t &= {fn}({sympy.latex(w[k][0] * x_t + w[k][1] * h_prev, order='lex')})"
                             for k, fn in (("i", r"\sigma"), ("f", r"\sigma"), ("o", r"\sigma"), ("g", r"\tanh")))
         xs = ",\\ ".join(rf"x_{t} = {sympy.latex(x)}" for t, x in enumerate(p["x"], 1))
-        steps = "$t = 1$" if T == 1 else "$t = 1, 2$"
+        steps = f"$t = {indices(T)}$"
         statement = (
             r"A scalar LSTM cell without biases ($\sigma$ the logistic sigmoid) computes" r"\begin{align*}" + rows
             + r" \\ c_t &= f_t\, c_{t-1} + i_t\, g_t \\ h_t &= o_t \tanh(c_t)\end{align*}"
@@ -235,9 +242,11 @@ class BpttStep(Generator):
         parts = (Part(rf"Compute $c_t$ and $h_t$ for {steps}.", ("c", "h"), 2),
                  Part(rf"Compute $\partial L/\partial c_1$." if T == 1 else
                       rf"Compute $\partial L/\partial h_1$, and $\partial L/\partial c_t$ for {steps}.",
-                      ("dL_dc",) if T == 1 else ("dL_dh", "dL_dc"), 2),
+                      ("dL_dc",) if T == 1 else ("dL_dh", "dL_dc"), 2, work=2 + 2 * T),
+                 # four gates' derivatives a step, each from dL/dc_t: a line each
                  Part(rf"Compute $\partial L/\partial i_t$, $\partial L/\partial f_t$, $\partial L/\partial o_t$ and "
-                      rf"$\partial L/\partial g_t$ for {steps}.", ("dL_di", "dL_df", "dL_do", "dL_dg"), 2))
+                      rf"$\partial L/\partial g_t$ for {steps}.", ("dL_di", "dL_df", "dL_do", "dL_dg"), 2,
+                      work=1 + 2 * T))
         solution = (
             r"Forward: $c " + step_value(answers["c"].exact) + r"$, $h " + step_value(answers["h"].exact) + "$. "
             r"Backward from the last step: $\partial L/\partial o_t = \partial L/\partial h_t \tanh c_t$, "

@@ -9,7 +9,7 @@ from qbank.core.exact import decimal, decimal_latex, sigmoid, to_float
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Num, Vector
-from qbank.core.tex import given, keyed, sequence
+from qbank.core.tex import counted, given, keyed, sequence
 
 R = sympy.Rational
 # Learning rates with the slopes |a| that make each step shrink the distance to the minimum by
@@ -50,7 +50,7 @@ def check_quadratic(p):
 def quadratic_statement(p) -> str:
     loss = sympy.latex((p["a"] * sympy.Symbol("p") + p["b"]) ** 2)
     return (rf"The loss $L(p) = {loss}$ is minimised from $p_0 = {sympy.latex(p['p0'])}$ with learning rate "
-            rf"$\eta = {given(p['lr'])}$ for {p['steps']} steps.")
+            rf"$\eta = {given(p['lr'])}$ for {counted(p['steps'], 'step')}.")
 
 
 class GdSteps(Generator):
@@ -205,7 +205,8 @@ class AdamStep(Generator):
             else:
                 w, b = (theta - p["lr"] * (mi / scale1) / (sympy.sqrt(vi / scale2) + p["eps"])
                         for theta, mi, vi in zip((w, b), m, v))
-            steps.append((y_hat, g, w, b))
+            # m, v and the bias corrections after the step, for the worked solution
+            steps.append((y_hat, g, w, b, m, v, scale1, scale2))
         return steps
 
     def solve(self, p):
@@ -221,16 +222,28 @@ class AdamStep(Generator):
             rf"$\beta_1 = {given(p['beta1'])}$, $\beta_2 = {given(p['beta2'])}$, "
             rf"$\varepsilon = {given(p['eps'])}$, $m_0 = v_0 = 0$, "
             + ("with bias correction: " r"$\theta \leftarrow \theta - \eta\, \hat m/(\sqrt{\hat v} + \varepsilon)$, "
-               r"$\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$."
+               r"$\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$ at step $t$ (the first step is $t = 1$)."
                if corrected else
                r"without bias correction: $\theta \leftarrow \theta - \eta\, m/(\sqrt{v} + \varepsilon)$.")
-            + r" Here $m \leftarrow \beta_1 m + (1-\beta_1) g$ and $v \leftarrow \beta_2 v + (1-\beta_2) g^2$.")
+            + r" Each parameter $\theta \in \{w, b\}$ keeps its own $m$ and $v$, updated with its gradient "
+            r"$g = \partial L/\partial \theta$ at the current $w$ and $b$: "
+            r"$m \leftarrow \beta_1 m + (1-\beta_1) g$ and $v \leftarrow \beta_2 v + (1-\beta_2) g^2$.")
+        each, each_of = ("the step",) * 2 if p["steps"] == 1 else ("each step", f"each of the {p['steps']} steps")
         parts = (Part(r"Compute $\hat y$ before the first step.", ("y_hat",), 1),
-                 Part(rf"Give $w$ after each of the {p['steps']} step{'s' if p['steps'] > 1 else ''}.", ("w",), 2),
-                 Part(r"Give $b$ after each step.", ("b",), 2))
+                 Part(rf"Give $w$ after {each_of}.", ("w",), 2),
+                 Part(rf"Give $b$ after {each}.", ("b",), 2))
+        def moments(m, v, scale1, scale2) -> str:
+            # v is (1 - beta2) g^2, far below 4 decimals: shown to 8
+            shown = (rf"$m_w = {decimal(m[0])}$, $m_b = {decimal(m[1])}$, "
+                     rf"$v_w = {decimal(v[0], 8)}$, $v_b = {decimal(v[1], 8)}$")
+            if corrected:
+                shown += (rf", $\hat m_w = {decimal(m[0] / scale1)}$, $\hat m_b = {decimal(m[1] / scale1)}$, "
+                          rf"$\hat v_w = {decimal(v[0] / scale2)}$, $\hat v_b = {decimal(v[1] / scale2)}$")
+            return shown
         lines = "; ".join(
             rf"step {t}: $\hat y = {decimal(y_hat)}$, $g_w = {decimal(g[0])}$, $g_b = {decimal(g[1])}$, "
-            rf"$w = {decimal(w)}$, $b = {decimal(b)}$" for t, (y_hat, g, w, b) in enumerate(self.run(p), 1))
+            + moments(m, v, scale1, scale2) + rf", $w = {decimal(w)}$, $b = {decimal(b)}$"
+            for t, (y_hat, g, w, b, m, v, scale1, scale2) in enumerate(self.run(p), 1))
         note = (r" With bias correction the first step moves each parameter by almost exactly $\eta$ against the "
                 r"sign of its gradient ($\hat m/\sqrt{\hat v} = g/|g|$)." if corrected else "")
         solution = (lines + "." + note + rf" So $\hat y {keyed(answers['y_hat'])}$, "
@@ -242,7 +255,8 @@ class CriticalPoints(Generator):
     id = "optim.critical_points"
     title = "Critical point of a quadratic in two variables: gradient, Hessian, kind"
     refuses = ("a singular Hessian (4ac = b^2)",)
-    labels = {"hessian": r"\nabla^2 f"}
+    labels = {"point": "x_#", "hessian": r"\nabla^2 f", "eigenvalues": r"\lambda_#",
+              "kind": r"\text{type of critical point}"}
     topics = ("optimisation", "calculus")
     params = {"coeffs": Vector(Num(-50, 50), 5, 5)}
     max_abs = 100

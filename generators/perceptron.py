@@ -14,6 +14,8 @@ class Epoch(Generator):
     id = "perceptron.epoch"
     title = "One epoch of the perceptron learning rule"
     refuses = ("y or w0 of another length than X's rows or columns",)
+    # w^(k), b^(k): after example k
+    labels = {"w": "w^{(#)}", "b": "b^{(#)}", "mistakes": r"\text{mistakes}"}
     topics = ("classic",)
     params = {"X": Matrix(Num(-100, 100), 12, 6), "y": Vector(Choice(1, -1), 1, 12), "w0": Vector(Num(-100, 100), 1, 6),
               "b0": Num(-100, 100), "lr": Num(0, 10)}

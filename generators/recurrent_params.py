@@ -12,6 +12,7 @@ from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int
+from qbank.core.tex import counted
 
 # Sampled sizes: any width in these ranges, so that two students rarely get the same count.
 INPUT_SIZES = (2, 300)
@@ -39,6 +40,8 @@ class RecurrentCount(Generator):
     keras_layer: ClassVar[str]
     torch_layer: ClassVar[str]
     gate_text: ClassVar[str]
+    labels = {"embedding": r"\text{parameters of the embedding}", "head": r"\text{parameters of the dense layer}",
+              "total": r"\text{parameters in total}"}
     topics = ("rnn",)
     version = 2
     max_abs = 5_000_000
@@ -88,9 +91,9 @@ class RecurrentCount(Generator):
         no_bias = "" if biased else r", use\_bias=False"
         layers = []
         if V:
-            layers.append(rf"\texttt{{Embedding({V}, {D})}} (a vocabulary of {V} words, vectors of size {D})"
+            layers.append(rf"\texttt{{Embedding({V}, {D})}} (a vocabulary of {counted(V, 'word')}, vectors of size {D})"
                           if keras else rf"\texttt{{nn.Embedding({V}, {D})}}")
-        layers.append(rf"\texttt{{{self.keras_call(p, no_bias)}}} on inputs of {D} features" if keras
+        layers.append(rf"\texttt{{{self.keras_call(p, no_bias)}}} on inputs of {counted(D, 'feature')}" if keras
                       else rf"\texttt{{{self.torch_layer}(input\_size={D}, hidden\_size={H}, bias={biased})}}")
         if O:
             layers.append(rf"\texttt{{Dense({O}{no_bias})}} on the last hidden state"
@@ -137,6 +140,7 @@ class RecurrentCount(Generator):
 class LstmCount(RecurrentCount):
     id = "lstm.param_count"
     title = "Parameters of an LSTM layer (and its embedding and dense head)"
+    labels = RecurrentCount.labels | {"lstm": r"\text{parameters of the LSTM}"}
     topics = ("rnn", "lstm", "counting")
     gates, layer, keras_layer, torch_layer = 4, "lstm", "LSTM", "nn.LSTM"
     gate_text = "each of the 4 gates (input, forget, output, candidate)"
@@ -145,6 +149,7 @@ class LstmCount(RecurrentCount):
 class RnnCount(RecurrentCount):
     id = "rnn.params"
     title = "Parameters of a vanilla RNN layer (and its embedding and dense head)"
+    labels = RecurrentCount.labels | {"rnn": r"\text{parameters of the RNN}"}
     topics = ("rnn", "counting")
     gates, layer, keras_layer, torch_layer = 1, "rnn", "SimpleRNN", "nn.RNN"
     gate_text = "the layer"
@@ -158,6 +163,7 @@ class RnnCount(RecurrentCount):
 class GruCount(RecurrentCount):
     id = "gru.param_count"
     title = "Parameters of a GRU layer (and its embedding and dense head)"
+    labels = RecurrentCount.labels | {"gru": r"\text{parameters of the GRU}"}
     topics = ("rnn", "gru", "counting")
     gates, layer, keras_layer, torch_layer = 3, "gru", "GRU", "nn.GRU"
     gate_text = "each of the 3 gates (reset, update, candidate)"
@@ -191,7 +197,7 @@ class HiddenFromParams(Generator):
     id = "lstm.hidden_from_params"
     title = "Hidden size of an LSTM from its parameter count"
     refuses = ("a total that no whole hidden size gives",)
-    labels = {"hidden_size": "H"}
+    labels = {"hidden_size": "H", "input_weights": r"\text{input weights}"}
     topics = ("rnn", "lstm", "counting")
     params = {"input_size": Int(1, 100_000), "total": Int(1, 10**9), "convention": Choice("keras", "pytorch")}
     version = 2
@@ -232,7 +238,7 @@ class HiddenFromParams(Generator):
         D, N = p["input_size"], p["total"]
         keras = p["convention"] == "keras"
         statement = (
-            (rf"A Keras \texttt{{LSTM}} layer (with biases: one bias vector per gate) on inputs of {D} features has "
+            (rf"A Keras \texttt{{LSTM}} layer (with biases: one bias vector per gate) on inputs of {counted(D, 'feature')} has "
              if keras else
              rf"A PyTorch \texttt{{nn.LSTM(input\_size={D}, hidden\_size=H)}} (with biases: $b_{{ih}}$ and $b_{{hh}}$ per "
              r"gate) has ")

@@ -13,7 +13,7 @@ from qbank.core.figures import unrolled
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered, scalar_if_single
 from qbank.core.params import Choice, Int, Matrix, Num, Vector
-from qbank.core.tex import as_asked, display, factor, sequence, step_value
+from qbank.core.tex import as_asked, display, factor, indices, sequence, step_value
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 
@@ -105,9 +105,10 @@ class ReluDerivatives(Generator):
         )
         parts = (
             Part(rf"Compute the hidden states ${sequence('h', T)}$.", ("h",), 2),
-            Part(rf"Compute $\partial h_{T}/\partial V$.", ("dhT_dV",), 2),
-            Part(rf"Compute $\partial h_{T}/\partial W$.", ("dhT_dW",), 2),
-            Part(rf"Compute $\partial h_{T}/\partial x_k$ for every $k$ from 1 to {T}.", ("dhT_dx",), 2),
+            # a derivative through time: a line per step back, and the sum
+            Part(rf"Compute $\partial h_{T}/\partial V$.", ("dhT_dV",), 2, work=T + 1),
+            Part(rf"Compute $\partial h_{T}/\partial W$.", ("dhT_dW",), 2, work=T + 1),
+            Part(rf"Compute $\partial h_{T}/\partial x_k$ for every $k$ from 1 to {T}.", ("dhT_dx",), 2, work=T + 1),
         )
         return Rendered(statement, parts, self._solution(p, answers, unroll(p)))
 
@@ -171,7 +172,8 @@ class LinearBptt(Generator):
             + unrolled([f"$h_0 = {sympy.latex(p['h0'])}$"] + [f"$h_{t}$" for t in range(1, T + 1)],
                        [f"$u_{t} = {sympy.latex(u)}$" for t, u in enumerate(p["u"], 1)], "$w$", "$w$"))
         parts = (Part(rf"Compute ${sequence('h', T)}$.", ("h",), 2),
-                 Part(rf"Compute the total derivative $dh_{T}/dw$ (backpropagation through time).", ("dhT_dw",), 3))
+                 Part(rf"Compute the total derivative $dh_{T}/dw$ (backpropagation through time).", ("dhT_dw",), 3,
+                      work=2 * T))  # each step's local derivative and what it carries back
         terms = " + ".join(
             rf"({sympy.latex(p['u'][t - 1])} + {factor(h_prev)})\cdot {factor(p['w'])}^{{{T - t}}}"
             for t, (h_prev, _, _) in enumerate(self.edges(p), 1))
@@ -319,6 +321,18 @@ MAX_GATE_INPUT = 30  # sigma(30) = 1 - 9e-14
 MAX_TANH_TERMS = 128  # O * H^(T-1) = 128 (H = 4, T = 3, O = 8) keeps y under 10,000 characters
 
 
+def _factor(x) -> str:
+    """A worked step's number as a factor: exact while rational, else to 4 decimals (a nested exact form
+    helps no one follow the step); negatives in parentheses."""
+    text = latex(x) if x.is_Rational else decimal_latex(x)
+    return f"({text})" if to_float(x) < 0 else text
+
+
+def _near(*values) -> str:
+    """The relation before numbers written with _factor: = when all are exact, else approx."""
+    return "=" if all(x.is_Rational for x in values) else r"\approx"
+
+
 def tenths(d, shape):
     """A matrix of non-zero one-decimal weights in [-0.5, 0.5] as exact rationals."""
     return tuple(tuple(sympy.Rational(v, 10) for v in row) for row in d.integers(shape, -5, 5, exclude=(0,)))
@@ -378,9 +392,9 @@ class BinaryAddition(Generator):
         statement = (
             r"A recurrent network of threshold units, $H(z) = 1$ for $z \ge 0$ and $0$ otherwise, reads two binary "
             r"numbers one bit per step, least significant bit first, and has three hidden units and one output:"
-            r"\begin{align*}" + rows + r" \\ y_t &= H\big(h_{t,1} - h_{t,2} + h_{t,3} - \tfrac12\big)\end{align*}"
+            r"\begin{align*}" + rows + r" \\ y_t &= H\big(h_{t,1} - h_{t,2} + h_{t,3} - \frac{1}{2}\big)\end{align*}"
             + rf"with $h_0 = (0, 0, 0)$. It reads $a = {p['a']}$ and $b = {p['b']}$ as the bits $a_t = ({bits(p['a'])})$ "
-            rf"and $b_t = ({bits(p['b'])})$ for $t = 1, \dots, {T}$ (each padded with a zero step for the last carry).")
+            rf"and $b_t = ({bits(p['b'])})$ for $t = {indices(T)}$ (each padded with a zero step for the last carry).")
         parts = (Part(r"Compute the hidden states $h_t = (h_{t,1}, h_{t,2}, h_{t,3})$ for every step.", ("h",), 2),
                  Part(r"Compute the outputs $y_t$.", ("y",), 1),
                  Part(r"Give the bits of $a + b$, least significant first, and check them against $y$.",
@@ -429,16 +443,42 @@ class Gated(Generator):
             c = 1 / (1 + math.exp(-z))
             h = c * h + (1 - c) * to_float(p["W_x"] * x)
 
-    def solve(self, p):
-        """Forward with the derivative of each state with respect to W_x carried along (exact)."""
-        h, dh, cs, hs = ZERO, ZERO, [], []
+    @staticmethod
+    def steps(p):
+        """Forward with the derivative of each state with respect to W_x carried along (exact): per step
+        the gate's input z, c, h, dc = dc_t/dW_x and dh = dh_t/dW_x."""
+        h, dh, steps = ZERO, ZERO, []
         for x in p["x"]:
-            c = gate(p["W_c"] * x + p["W_h"] * h)
+            z = p["W_c"] * x + p["W_h"] * h
+            c = gate(z)
             dc = c * (1 - c) * p["W_h"] * dh
             h, dh = c * h + (1 - c) * p["W_x"] * x, dc * h + c * dh - dc * p["W_x"] * x + (1 - c) * x
-            cs.append(c)
-            hs.append(h)
-        return {"c": tuple(cs), "h": tuple(hs), "dL_dWx": p["upstream"] * dh}
+            steps.append({"z": z, "c": c, "h": h, "dc": dc, "dh": dh})
+        return steps
+
+    def solve(self, p):
+        steps = self.steps(p)
+        return {"c": tuple(s["c"] for s in steps), "h": tuple(s["h"] for s in steps),
+                "dL_dWx": p["upstream"] * steps[-1]["dh"]}
+
+    def _step_lines(self, p):
+        """Each step's numbers, forward then backward, as a grader gives partial credit for them."""
+        forward, backward = [], []
+        h, dh = ZERO, ZERO
+        for t, (x, s) in enumerate(zip(p["x"], self.steps(p)), 1):
+            c, wx = s["c"], p["W_x"] * x
+            forward.append(
+                rf"Step {t}: $z_{t} = W_c x_{t} + W_h h_{{{t - 1}}} {_near(h)} {_factor(p['W_c'])} \cdot {_factor(x)} + "
+                rf"{_factor(p['W_h'])} \cdot {_factor(h)} {step_value(s['z'])}$, $c_{t} = \sigma(z_{t}) {step_value(c)}$, "
+                rf"$h_{t} = c_{t} h_{{{t - 1}}} + (1 - c_{t}) W_x x_{t} {_near(c, h)} {_factor(c)} \cdot {_factor(h)} + "
+                rf"{_factor(1 - c)} \cdot {_factor(wx)} {step_value(s['h'])}$.")
+            backward.append(
+                rf"Step {t}: $\partial c_{t}/\partial W_x {_near(c, dh)} {_factor(c)} \cdot {_factor(1 - c)} \cdot "
+                rf"{_factor(p['W_h'])} \cdot {_factor(dh)} {step_value(s['dc'])}$, "
+                rf"$\partial h_{t}/\partial W_x {_near(s['dc'], h, c, dh)} {_factor(s['dc'])} \cdot {_factor(h - wx)} + "
+                rf"{_factor(c)} \cdot {_factor(dh)} + {_factor(1 - c)} \cdot {_factor(x)} {step_value(s['dh'])}$.")
+            h, dh = s["h"], s["dh"]
+        return forward, backward
 
     def render(self, p, answers):
         T = len(p["x"])
@@ -449,13 +489,20 @@ class Gated(Generator):
             r"\end{align*}" + rf"with $\sigma$ the logistic sigmoid, $W_c = {sympy.latex(p['W_c'])}$, "
             rf"$W_h = {sympy.latex(p['W_h'])}$, $W_x = {sympy.latex(p['W_x'])}$ and inputs ${xs}$. The loss's gradient "
             rf"with respect to the last state is $\partial L/\partial h_{T} = {sympy.latex(p['upstream'])}$.")
-        parts = (Part(rf"Compute the gates $c_t$ and states $h_t$ for $t = 1, \dots, {T}$.", ("c", "h"), 2),
+        # a gate and a state a step forward; a step's two derivatives backward, then the product
+        parts = (Part(rf"Compute the gates $c_t$ and states $h_t$ for $t = {indices(T)}$.", ("c", "h"), 2, work=2 * T),
                  Part(r"Compute $\partial L/\partial W_x$, the total derivative through time (the gates depend on "
-                      r"$W_x$ through $h_{t-1}$).", ("dL_dWx",), 2))
-        solution = (r"Forward, step by step: $c " + step_value(answers["c"].exact) + r"$ and $h "
-                    + step_value(answers["h"].exact) + r"$. Backward: $\frac{\partial h_t}{\partial W_x} = "
+                      r"$W_x$ through $h_{t-1}$).", ("dL_dWx",), 2, work=2 * T + 1))
+        forward, backward = self._step_lines(p)
+        last = self.steps(p)[-1]["dh"]
+        solution = (r"Forward from $h_0 = 0$, with the gate's input $z_t = W_c x_t + W_h h_{t-1}$ (values to 4 "
+                    "decimal places):\n\n" + "\n\n".join(forward) + "\n\n"
+                    + r"So $c " + step_value(answers["c"].exact) + r"$ and $h " + step_value(answers["h"].exact)
+                    + r"$." + "\n\n" + r"Backward: $\frac{\partial h_t}{\partial W_x} = "
                     r"\frac{\partial c_t}{\partial W_x}(h_{t-1} - W_x x_t) + c_t \frac{\partial h_{t-1}}{\partial W_x} "
                     r"+ (1 - c_t) x_t$ with $\frac{\partial c_t}{\partial W_x} = c_t (1 - c_t) W_h "
-                    r"\frac{\partial h_{t-1}}{\partial W_x}$, from $\partial h_0/\partial W_x = 0$; times "
-                    rf"$\partial L/\partial h_{T}$: $\partial L/\partial W_x " + as_asked(answers["dL_dWx"]) + "$.")
+                    r"\frac{\partial h_{t-1}}{\partial W_x}$, from $\partial h_0/\partial W_x = 0$:" + "\n\n"
+                    + "\n\n".join(backward) + "\n\n"
+                    + rf"Times $\partial L/\partial h_{T}$: $\partial L/\partial W_x {_near(last)} {_factor(p['upstream'])} "
+                    rf"\cdot {_factor(last)} " + as_asked(answers["dL_dWx"]) + "$.")
         return Rendered(statement, parts, solution)

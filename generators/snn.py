@@ -7,7 +7,7 @@ import sympy
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Num, Vector
-from qbank.core.tex import given, keyed, sequence
+from qbank.core.tex import counted, given, keyed, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
 R = sympy.Rational
@@ -44,7 +44,9 @@ class Lif(Generator):
               "y": "y_#",
               "dz_dw": r"\partial z/\partial w",
               "dz_db": r"\partial z/\partial b",
-              "dz_dx": r"\partial z/\partial x_#"}
+              "dz_dx": r"\partial z/\partial x_#",
+              "dz_dbeta": r"\partial z/\partial \beta",
+              "dz_dthreshold": r"\partial z/\partial \theta"}
     topics = ("snn", "backprop")
     params = {"x": Vector(Num(-10, 10), 1, 6), "w": Num(-10, 10), "b": Num(-10, 10), "beta": Num(0, 1),
               "threshold": Num(R(1, 100), 100), "k": Num(0, 1000), "v0": Num(-100, 100, default=0),
@@ -81,7 +83,7 @@ class Lif(Generator):
         T = len(p["x"])
         xs = ",\\ ".join(sympy.latex(x) for x in p["x"])
         statement = (
-            rf"A leaky integrate-and-fire neuron receives inputs $x = ({xs})$ over {T} steps with weight "
+            rf"A leaky integrate-and-fire neuron receives inputs $x = ({xs})$ over {counted(T, 'step')} with weight "
             rf"$w = {given(p['w'])}$, bias $b = {given(p['b'])}$, decay $\beta = {given(p['beta'])}$ and threshold "
             rf"$\theta = {given(p['threshold'])}$, starting from $V_0 = {given(p['v0'])}$:"
             r"\[ I_t = w x_t + b,\quad V_t = \beta V'_{t-1} + I_t,\quad y_t = H(V_t - \theta), \]"

@@ -11,12 +11,13 @@ from qbank.core.exact import decimal, decimal_latex, exp, latex, log, sigmoid, t
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
 from qbank.core.params import Bool, Choice, Int, Matrix, Num, Vector
-from qbank.core.tex import display, keyed
+from qbank.core.tex import counted, counted_answer, display, keyed, listed
 
 
 class MlpParams(Generator):
     id = "mlp.params"
     title = "Parameters of a fully connected network"
+    labels = {"per_layer": r"\text{layer #}", "total": r"\text{parameters in total}"}
     topics = ("mlp", "counting")
     params = {"input_size": Int(1, 100_000), "hidden": Vector(Int(1, 100_000), 0, 20),
               "output_size": Int(1, 100_000), "bias": Bool()}
@@ -40,12 +41,15 @@ class MlpParams(Generator):
         return {"per_layer": per_layer, "total": sum(per_layer)}
 
     def render(self, p, answers):
-        hidden = ", ".join(str(h) for h in p["hidden"]) or "none"
+        widths = p["hidden"]
+        hidden = (f"a hidden layer of width {widths[0]}" if len(widths) == 1 else
+                  f"hidden layers of widths {listed(widths)}" if widths else "no hidden layer")
         statement = (
-            rf"A fully connected network maps {p['input_size']} inputs through hidden layers of widths {hidden} to "
-            rf"{p['output_size']} output{'s' if p['output_size'] > 1 else ''}; every layer is dense "
+            rf"A fully connected network maps {counted(p['input_size'], 'input')} through {hidden} to "
+            rf"{counted(p['output_size'], 'output')}; every layer is dense "
             + ("with a bias per unit." if p["bias"] else "without biases."))
-        parts = (Part("How many parameters does each layer have?", ("per_layer",), 2),
+        parts = (Part("How many parameters does each layer have (every hidden layer, then the output layer)?",
+                      ("per_layer",), 2),
                  Part("How many parameters does the network have in total?", ("total",), 1))
         sizes = self.widths(p)
         steps = ", ".join(rf"${a}\cdot{b}" + (f" + {b}" if p["bias"] else "") + rf" = {sympy.latex(n)}$"
@@ -60,6 +64,9 @@ class Batches(Generator):
     id = "train.batches"
     title = "Iterations per epoch and the last mini-batch"
     refuses = ("drop_last with a batch larger than the samples",)
+    labels = {"iterations_per_epoch": r"\text{iterations per epoch}",
+              "last_batch": r"\text{examples in the last batch}",
+              "dropped": r"\text{unused examples per epoch}", "total_iterations": r"\text{iterations in total}"}
     topics = ("training", "counting")
     params = {"samples": Int(1, 10**9), "batch_size": Int(1, 10**6), "epochs": Int(1, 10**4), "drop_last": Bool()}
     # v3: with drop_last the last batch is always full (the batch size, given), so that form asks for
@@ -90,7 +97,7 @@ class Batches(Generator):
     def render(self, p, answers):
         n, b, e = p["samples"], p["batch_size"], p["epochs"]
         statement = (
-            rf"A data set of {n} examples is trained for {e} epoch{'s' if e > 1 else ''} with mini-batches of {b} "
+            rf"A data set of {counted(n, 'example')} is trained for {counted(e, 'epoch')} with mini-batches of {b} "
             + ("(an incomplete last batch is dropped, as with \\texttt{drop\\_last=True})." if p["drop_last"] else
                "(an incomplete last batch is kept, as with PyTorch's default \\texttt{drop\\_last=False})."))
         middle = ((Part("How many examples does each epoch drop (never used in that epoch)?", ("dropped",), 1),)
@@ -102,13 +109,13 @@ class Batches(Generator):
                  Part("How many iterations does the whole training make?", ("total_iterations",), 1))
         full, rest = divmod(n, b)
         solution = (
-            rf"${n} = {full}\cdot{b} + {rest}$: {full} full batches"
+            rf"${n} = {full}\cdot{b} + {rest}$: {counted(full, 'full batch')}"
             + ("" if rest == 0 else (f" and a remainder of {rest}, which is dropped" if p["drop_last"]
                                      else f" and a last batch of {rest}"))
-            + rf". So ${answers['iterations_per_epoch'].latex}$ iterations per epoch, "
+            + f". So {counted_answer(answers['iterations_per_epoch'], 'iteration')} per epoch, "
             + (f"every batch full ({b} examples), " if p["drop_last"] else
                rf"a last batch of ${answers['last_batch'].latex}$, ")
-            + rf"${answers['dropped'].latex}$ examples left out, and "
+            + f"{counted_answer(answers['dropped'], 'example')} left out, and "
             rf"${answers['iterations_per_epoch'].latex}\cdot{e} = {answers['total_iterations'].latex}$ iterations in all.")
         return Rendered(statement, parts, solution)
 
@@ -130,6 +137,7 @@ SCHEME_TEXT = {
 class InitVariance(Generator):
     id = "init.variance"
     title = "Weight initialisation: variance, standard deviation and uniform bound"
+    labels = {"variance": r"\mathrm{Var}", "std": r"\sqrt{\mathrm{Var}}", "bound": "a"}
     topics = ("training",)
     params = {"fan_in": Int(1, 10**6), "fan_out": Int(1, 10**6), "scheme": Choice(*SCHEMES)}
     version = 2
@@ -340,9 +348,9 @@ class Backprop(Generator):
         loss = (r"a linear output $\hat y = W_2 h + b_2$ and the squared error $L = (\hat y - y)^2$ (as "
                 r"\texttt{nn.MSELoss} on one example)" if p["loss"] == "mse" else
                 r"a sigmoid output $\hat y = \sigma(W_2 h + b_2)$ and the binary cross-entropy $L = -(y \ln \hat y + "
-                r"(1 - y) \ln(1 - \hat y))$ (as \texttt{nn.BCELoss}, natural logarithm)")
+                r"{(1 - y)} \ln {(1 - \hat y)})$ (as \texttt{nn.BCELoss}, natural logarithm)")
         statement = (
-            rf"A network with 2 inputs, {len(p['W1'])} hidden units $h = g(W_1 x + b_1)$ with $g(z) = {act.split(' = ', 1)[1]}$"
+            rf"A network with 2 inputs, {counted(len(p['W1']), 'hidden unit')} $h = g(W_1 x + b_1)$ with $g(z) = {act.split(' = ', 1)[1]}$"
             + rf" (${act.split(' = ')[0]}$) and one output has " + loss + ". Its parameters are"
             + display("W_1", p["W1"]) + display("b_1", p["b1"]) + display("W_2", p["W2"])
             + rf"and $b_2 = {sympy.latex(p['b2'])}$. One training example: $x = {latex(p['x'])}$, $y = {sympy.latex(p['y'])}$; "
@@ -352,7 +360,7 @@ class Backprop(Generator):
                  Part(r"Compute $\partial L/\partial W_1$ and $\partial L/\partial b_1$.", ("dL_dW1", "dL_db1"), 2),
                  Part(r"Give every parameter after one SGD step, $\theta' = \theta - \eta\, \partial L/\partial \theta$.",
                       ("W1_new", "b1_new", "W2_new", "b2_new"), 2))
-        local = r"[z_1 > 0]" if relu else r"h (1 - h)"
+        local = r"[z_1 > 0]" if relu else r"h {(1 - h)}"  # braced: no line break inside the factor
         output_grad = r"2(\hat y - y)" if p["loss"] == "mse" else r"\hat y - y"
         # as each part asks: decimals where one of its answers is not exact within 4 places, else exact
         decimals = {name: any(answers[n].tolerance for n in part.answers) for part in parts for name in part.answers}

@@ -230,12 +230,15 @@ def test_spec_text_prints_literally_and_never_runs_tex(tmp_path):
     spec_file = tmp_path / "hostile.toml"
     spec_file.write_text(
         "[exam]\ntitle = '" + hostile + "'\ncourse = '" + hostile + "'\nversions = 1\n"
-        "instructions = '" + hostile + "'\n[[question]]\ngenerator = 'lstm.param_count'\npoints = 2\n")
+        "instructions = '" + hostile + "'\nhonour_line = '" + hostile + "'\n"
+        "[[question]]\ngenerator = 'lstm.param_count'\npoints = 4\n")
     folder = build(tmp_path / "output", str(spec_file))
     (exam,) = folder.glob("exam-*.pdf")
     text = pdf_text(exam)
-    assert text.count(hostile) >= 2
+    assert text.count(hostile) >= 3 and "Signature:" in text  # title, course, instructions, the pledge
     assert "root:" not in text
+    # the manifest keeps the pledge, so a rebuild prints it again
+    assert json.loads((folder / "manifest.json").read_text())["exam"]["honour_line"] == hostile
 
 
 @pytest.mark.parametrize("script", ["", " Γιώργος"], ids=["pdflatex", "lualatex"])
@@ -279,6 +282,10 @@ def test_every_generator_compiles_over_30_seeds_with_nothing_in_the_margin(gen_i
                 assert "(a)" not in text, f"{name}: a question of one part is lettered"
             body = (tmp_path / f"{name}.tex").read_text().split(r"\begin{document}")[1]
             assert re.findall(r"(?<![\d.])\d{5,}", body) == [], f"{name}: an integer of 5 digits or more ungrouped"
+    for question in version.questions:  # one fraction style a question, so its fractions look alike
+        rendered = question.rendered
+        texts = [rendered.statement, rendered.solution, *(part.prompt for part in rendered.parts)]
+        assert not (any(r"\tfrac" in t for t in texts) and any(r"\frac" in t for t in texts)), gen_id
     for question in version.questions:  # the key gives exactly the places a part asks for
         labels = registry.get(gen_id).labels
         for part in (p for p in question.rendered.parts if p.decimals is not None):
@@ -357,12 +364,8 @@ def test_a_question_that_fits_a_page_is_never_split(tmp_path):
             pdf = folder / f"{tex.stem.split('-')[-1]}-{code}.pdf"
             text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
             for number in map(int, re.findall(r"qbank: question (\d+) fits a page", said)):
-                parts = len(questions[number - 1]["part_points"])
-                start = text.index(f"Question {number}")
-                # a question of one part has no letter: its part ends with its points label
-                last = (text.index(f"({'abcdefgh'[parts - 1]})", start) if parts > 1
-                        else start + re.search(r"\[\d+ points?\]", text[start:]).end())
-                assert "\f" not in text[start:last], f"{pdf.name}: question {number} is split across pages"
+                assert not _split(text, number, len(questions[number - 1]["part_points"])), \
+                    f"{pdf.name}: question {number} is split across pages"
                 checked += 1
             # a longer one keeps its heading with its first part, and is printed once (a key places
             # the box it measured instead of typesetting the question again)
@@ -372,6 +375,33 @@ def test_a_question_that_fits_a_page_is_never_split(tmp_path):
                 assert text.count(f"Question {number}") == 1
                 long_ones += 1
     assert checked >= 30 and long_ones >= 4  # the test saw both kinds
+
+
+def _split(text: str, number: int, parts: int) -> bool:
+    """Whether question `number` runs from one page to the next between its heading and its last part."""
+    start = text.index(f"Question {number}")
+    # a question of one part has no letter: its part ends with its points label
+    last = (text.index(f"({'abcdefgh'[parts - 1]})", start) if parts > 1
+            else start + re.search(r"\[\d+ points?\]", text[start:]).end())
+    return "\f" in text[start:last]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_question_squeezed_into_the_rest_of_a_page_stays_whole_and_nothing_overflows(paper, tmp_path):
+    """The 49-generator exam: questions that fit the rest of a page only with their answer spaces
+    squeezed are placed there whole (TeX says which), and no page's box is overfull."""
+    questions = tuple(spec.QuestionSpec((gen_id,), 10) for gen_id in sorted(registry.registry()))
+    exam = spec.ExamSpec("test", "", "Squeeze", "", "", "", 31, 1, None, questions, calculator=True, paper=paper)
+    (version,) = plan.plan(exam)
+    (tmp_path / "exam.tex").write_text(exam_document(exam, version, False))
+    compile_pdf(find_pdflatex(), tmp_path, "exam", tex_environment("0"))
+    log = (tmp_path / "exam.log").read_text(errors="replace")
+    squeezed = sorted(map(int, re.findall(r"qbank: question (\d+) squeezed", log)))
+    assert len(squeezed) >= 3, squeezed  # the build saw the case
+    assert "Overfull \\vbox" not in log
+    text = pdf_text(tmp_path / "exam.pdf")
+    for number in squeezed:
+        assert not _split(text, number, len(version.questions[number - 1].part_points)), f"question {number}"
 
 
 def test_batches_are_cut_into_versions_that_number_their_own_pages_in_index_order(tmp_path, monkeypatch):
@@ -415,11 +445,12 @@ def _page_texts(pdf: Path) -> list[str]:
 def test_the_cover_has_the_grading_table_instructions_and_page_count_for_any_number_of_questions(paper, tmp_path):
     """From 1 question to 100 (the most a spec may have): the whole grading table on the cover, and
     Question 1 on page 2; a spec without instructions gets qbank's own; the cover's page count is the
-    version's; the exam ends with "End of exam"; every page has a name field (no roster)."""
+    version's; the exam ends with "End of exam"; every page has a name field (no roster); the
+    honour line, when asked for, is on the cover with the table."""
     for count in (1, 31, 40, 100):
         exam = spec.ExamSpec("test", "", "Cover", "", "", "", 0, 1, None,
-                             tuple(spec.QuestionSpec(("lstm.param_count",), 1 + n % 3) for n in range(count)),
-                             paper=paper)
+                             tuple(spec.QuestionSpec(("lstm.param_count",), 4 + n % 3) for n in range(count)),
+                             paper=paper, honour_line=spec.HONOUR_LINE if count % 2 == 0 else "")
         (version,) = plan.plan(exam)
         (tmp_path / "exam.tex").write_text(exam_document(exam, version, False))
         compile_pdf(find_pdflatex(), tmp_path, "exam", tex_environment("0"))
@@ -431,6 +462,7 @@ def test_the_cover_has_the_grading_table_instructions_and_page_count_for_any_num
                    for q in (version.questions[0], version.questions[-1])), f"{count}: rows missing from the cover"
         assert "Question 1\n" not in cover and "Question 1" in pages[1]
         assert "No calculators, notes or devices." in cover and "show your working" in cover
+        assert ("unauthorised help on this exam." in cover and "Signature:" in cover) == (count % 2 == 0)
         total = _pages(tmp_path / "exam.pdf")
         assert f"This exam has {total} pages" in cover
         last = [page for page in pages if "intentionally left blank" not in page][-1]

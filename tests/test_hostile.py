@@ -120,6 +120,13 @@ SPEC_CASES = {
                                            "[exam] course holds '\U0001F600' (U+1F600), which no installed font"),
     "paper a5": ({"exam.toml": exam_spec('paper = "a5"')}, BUILD, {}, 'paper = \'a5\'; give "a4" or "letter"'),
     "duration not a string": ({"exam.toml": exam_spec("duration = 90")}, BUILD, {}, "duration must be a string"),
+    "honour line a number": ({"exam.toml": exam_spec("honour_line = 1")}, BUILD, {},
+                             "[exam] honour_line must be true, false or the pledge's text, not 1"),
+    "honour line empty": ({"exam.toml": exam_spec('honour_line = "  "')}, BUILD, {},
+                          "[exam] honour_line is empty; give the pledge's text"),
+    "fewer points than parts": ({"exam.toml": exam_spec(questions='[[question]]\ngenerator = "train.batches"\n'
+                                                        'points = 2\n')}, BUILD, {},
+                                "question 1: 2 points cannot go round"),
     "answer space negative": ({"exam.toml": exam_spec(question="answer_space = -1\n")}, BUILD, {},
                               "answer_space must be a number of centimetres from 0 to 20"),
     "answer space with TeX": ({"exam.toml": exam_spec(question="answer_space = '\\\\vspace{1km}'\n")}, BUILD, {},

@@ -25,7 +25,7 @@ from qbank.exam import plan, spec
 from qbank.output import outdir
 from qbank.paper import pages
 
-ONE_QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 2\n'
+ONE_QUESTION = '[[question]]\ngenerator = "lstm.param_count"\npoints = 3\n'
 
 
 def write_spec(folder: Path, title: str, versions: int = 1, extra: str = "", name: str = "exam.toml") -> Path:

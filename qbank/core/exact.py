@@ -448,7 +448,8 @@ def is_matrix(value) -> bool:
 def latex_scalar(x) -> str:
     if type(x) is int or x.is_Integer:  # what sympy.latex prints, without its printer
         return str(int(x))
-    return sympy.latex(x, order="none")
+    # ln, as every statement writes the natural log (sympy's log is natural; a base-2 log is ln/ln 2)
+    return sympy.latex(x, order="none", ln_notation=True)
 
 
 # a run of five or more digits that is not a decimal's fractional part
@@ -475,7 +476,9 @@ def _laid_out(value, scalar) -> str:
         rows = (" & ".join(scalar(x) for x in row) for row in value)
         return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
     if isinstance(value, tuple):
-        return "(" + r",\ \allowbreak ".join(scalar(x) for x in value) + ")"  # no \left: it may wrap
+        entries = r",\ \allowbreak ".join(scalar(x) for x in value)
+        # no \left: the vector may wrap; \bigl is as tall as a fraction and breaks
+        return (r"\bigl(" + entries + r"\bigr)") if r"\frac" in entries else "(" + entries + ")"
     return scalar(value)
 
 

@@ -74,6 +74,10 @@ class Part:
     answers: tuple[str, ...]
     weight: int = 1
     decimals: int | None = None  # decimal places asked for; None: the exact value
+    # lines of working the part asks for, where its weight says too little (a derivative through
+    # three steps, a sum of five logarithms); None: as many as its weight. The same for every
+    # version of a slot (it may depend on the form only), so answer boxes line up.
+    work: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,11 @@ def given(value, places: int = GIVEN_PLACES) -> str:
 
 
 def factor(x) -> str:
-    """A scalar as a factor of a product: negatives in parentheses."""
+    """A scalar as a factor of a product: negatives in parentheses, grown around a fraction."""
     text = sympy.latex(x)
-    return f"({text})" if x < 0 else text
+    if x >= 0:
+        return text
+    return rf"\left({text}\right)" if r"\frac" in text else f"({text})"
 
 
 def sum_of_products(pairs) -> str:
@@ -35,11 +37,41 @@ def sum_of_products(pairs) -> str:
     return " + ".join(f"{factor(a)} \\cdot {factor(b)}" for a, b in pairs) or "0"
 
 
-def sequence(symbol: str, last) -> str:
-    """`h_1, \\dots, h_T` that reads right for short runs: `h_1`, `h_1, h_2`, `h_1, h_2, h_3`."""
+def counted(n, noun: str, shown: str | None = None) -> str:
+    """`1 step`, `2 steps`: a count and its noun agree in number; shown is how to print n (`$41$`)."""
+    shown = str(n) if shown is None else shown
+    if n == 1:
+        return f"{shown} {noun}"
+    return f"{shown} {noun + 'es' if noun.endswith(('s', 'x', 'sh', 'tch')) else noun + 's'}"  # batches, epochs
+
+
+def counted_answer(answer, noun: str) -> str:
+    """An integer answer with its noun in a worked solution: `$41$ iterations`, `$1$ iteration`."""
+    return counted(answer.exact, noun, f"${answer.latex}$")
+
+
+def listed(items) -> str:
+    """Items as a sentence lists them: `3`, `3 and 5`, `2, 3 and 5`."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def run(item, last) -> str:
+    """`item(1), \\dots, item(last)` that reads right for short runs: a run of one is its member, of
+    two or three a list (never `1, \\dots, 2`)."""
     if isinstance(last, int) and last <= 3:
-        return ", ".join(f"{symbol}_{t}" for t in range(1, last + 1))
-    return rf"{symbol}_1, \dots, {symbol}_{{{last}}}"
+        return ", ".join(item(t) for t in range(1, last + 1))
+    return rf"{item(1)}, \dots, {item(last)}"
+
+
+def sequence(symbol: str, last) -> str:
+    """`h_1, \\dots, h_T`, or `h_1`, `h_1, h_2`, `h_1, h_2, h_3` for short runs."""
+    return run(lambda t: f"{symbol}_{t}" if len(str(t)) == 1 else f"{symbol}_{{{t}}}", last)
+
+
+def indices(last) -> str:
+    """`1, \\dots, T`, or `1`, `1, 2`, `1, 2, 3` for short runs: the steps of `for $t = ...$`."""
+    return run(str, last)
 
 
 # An exact form longer than this (in LaTeX characters) is left out of a worked solution's inline

@@ -120,16 +120,24 @@ def _part_points(qspec, rendered: Rendered, where: str, code: str) -> tuple[int,
             raise QbankError(f"{where}: part_points has {len(qspec.part_points)} entries but version {code}'s "
                              f"question has {len(parts)} parts; remove part_points or match the parts")
         return qspec.part_points
+    if qspec.points < len(parts):
+        raise QbankError(f"{where}: {qspec.points} point{'' if qspec.points == 1 else 's'} cannot go round "
+                         f"version {code}'s {len(parts)} parts; give points = {len(parts)} or more, or part_points")
     return split_points(qspec.points, [p.weight for p in parts])
 
 
 def split_points(points: int, weights: list[int]) -> tuple[int, ...]:
-    """Whole points in proportion to the weights, summing to points (largest remainder)."""
+    """Whole points in proportion to the weights, summing to points (largest remainder), and at
+    least 1 for every part while there are points to go round: a part worth 0 asks for work that
+    earns nothing (a point comes from the part worth most, the first of equals)."""
     shares = [Fraction(points * w, sum(weights)) for w in weights]
     floors = [int(s) for s in shares]
     by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
     for i in by_remainder[: points - sum(floors)]:
         floors[i] += 1
+    while 0 in floors and max(floors) > 1:
+        floors[floors.index(max(floors))] -= 1
+        floors[floors.index(0)] += 1
     return tuple(floors)
 
 

@@ -27,7 +27,7 @@ from qbank.exam import roster
 from qbank.exam.roster import Student
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
-             "duration", "roster_columns", "formats", "fixed_layout"}
+             "duration", "roster_columns", "formats", "fixed_layout", "honour_line"}
 QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
 PAPERS = ("a4", "letter")
 # What a build can write: PDFs (exams and keys), Moodle XML, a Canvas QTI package.
@@ -62,6 +62,7 @@ class ExamSpec:
     duration: str = ""             # time allowed, printed on the cover ("90 minutes")
     formats: tuple[str, ...] = ("pdf",)  # what the build writes (FORMATS), in FORMATS order
     fixed_layout: bool = False     # every version's exam has each answer box on the same page and place
+    honour_line: str = ""          # a pledge the student signs on the cover ("" for none)
 
     @property
     def master(self):
@@ -172,7 +173,26 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         secret=None if secret is None else read_secret(secret, base, f"{source}: [exam] secret"),
         paper=paper, duration=_text(exam, "duration", source, "[exam]"),
         formats=check_formats(exam.get("formats", ["pdf"]), f"{source}: [exam] formats"), fixed_layout=fixed_layout,
+        honour_line=_honour_line(exam, source),
     )
+
+
+# The pledge `honour_line = true` prints; a string prints as given.
+HONOUR_LINE = "I have neither given nor received unauthorised help on this exam."
+
+
+def _honour_line(exam: dict, source: str) -> str:
+    """The pledge above the cover's signature line: true for qbank's, a string for the spec's own."""
+    value = exam.get("honour_line", False)
+    if isinstance(value, bool):
+        return HONOUR_LINE if value else ""
+    if not isinstance(value, str):
+        raise QbankError(f"{source}: [exam] honour_line must be true, false or the pledge's text, not {_brief(value)}")
+    pledge = _text(exam, "honour_line", source, "[exam]").strip()
+    if not pledge:
+        raise QbankError(f"{source}: [exam] honour_line is empty; give the pledge's text, true for qbank's "
+                         "own, or leave it out")
+    return pledge
 
 
 def check_formats(value, where: str) -> tuple[str, ...]:

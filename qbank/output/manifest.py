@@ -56,7 +56,7 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     _string(data["qbank"], "qbank", 40)
     spec_data = _table(data["spec"], {"source", "sha256"}, "spec")
     exam = _table(data["exam"], {"title", "course", "date", "instructions", "paper", "duration", "formats",
-                                 "fixed_layout"}, "exam")
+                                 "fixed_layout", "honour_line"}, "exam")
     texts = {key: _string(exam.get(key, ""), f"exam.{key}", MAX_TEXT_CHARS) for key in exam
              if key not in ("formats", "fixed_layout")}
     fixed_layout = exam.get("fixed_layout", False)
@@ -83,7 +83,7 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     spec = ExamSpec(_string(spec_data["source"], "spec.source", 4096), _string(spec_data["sha256"], "spec.sha256", 64),
                     texts["title"], texts["course"], texts["date"], texts["instructions"], seed, len(versions),
                     students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats,
-                    fixed_layout=fixed_layout)
+                    fixed_layout=fixed_layout, honour_line=texts.get("honour_line", ""))
     return spec, versions
 
 

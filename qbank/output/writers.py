@@ -102,7 +102,7 @@ class Manifest:
             "spec": {"source": spec.source, "sha256": spec.sha256},
             "exam": {"title": spec.title, "course": spec.course, "date": spec.date, "instructions": spec.instructions,
                      "paper": spec.paper, "duration": spec.duration, "formats": list(spec.formats),
-                     "fixed_layout": spec.fixed_layout},
+                     "fixed_layout": spec.fixed_layout, "honour_line": spec.honour_line},
             "seed": spec.seed,
             # that a secret salted the seeds and where it is read from, never the secret itself
             "secret": None if spec.secret is None else {"source": spec.secret.source, "check": spec.secret.check},

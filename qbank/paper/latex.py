@@ -17,7 +17,7 @@ from pylatex.utils import escape_latex
 from qbank.core import figures, fonts, registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import decimal, decimal_latex, grouped, is_matrix, latex
-from qbank.core.model import Answer, scalar_if_single
+from qbank.core.model import Answer, Part, scalar_if_single
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.paper.compile import LUALATEX_LINE
@@ -40,7 +40,8 @@ def user(text: str) -> NoEscape:
 def check_printable(spec: ExamSpec) -> None:
     """Every character of the spec's text and the roster prints, or one line says which does not.
     (A roster's characters are checked when it is read, with their line.)"""
-    texts = [("[exam] " + key, getattr(spec, key)) for key in ("title", "course", "date", "instructions", "duration")]
+    texts = [("[exam] " + key, getattr(spec, key))
+             for key in ("title", "course", "date", "instructions", "duration", "honour_line")]
     for student in spec.students or ():
         texts += [(f"roster: student {student.id!r}, id", student.id), (f"roster: student {student.id!r}, name",
                                                                         student.name)]
@@ -54,7 +55,7 @@ def check_printable(spec: ExamSpec) -> None:
 def user_texts(spec: ExamSpec, version: Version) -> list[str]:
     """Every piece of the spec's and roster's text that one document prints."""
     student = [version.student.id, version.student.name] if version.student else []
-    return [spec.title, spec.course, spec.date, spec.instructions, spec.duration, *student]
+    return [spec.title, spec.course, spec.date, spec.instructions, spec.duration, spec.honour_line, *student]
 
 
 PAPER_OPTIONS = {"a4": "a4paper", "letter": "letterpaper"}
@@ -80,12 +81,21 @@ LAYOUT = r"""
 \renewcommand{\arraystretch}{1.35}
 \newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
   \par\nobreak\smallskip}
-\newcommand{\qbankquestion}[3]{\par
+\newdimen\qbankroom
+\newcommand{\qbankquestion}[4]{\par
   \global\qbankkeptfalse
   \setbox\qbankbox=\vbox{\qbankmeasuringtrue #3}%
-  \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax<\textheight
+  \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox-#4\relax<\textheight
     \typeout{qbank: question #1 fits a page}%
-    \Needspace*{\dimexpr\ht\qbankbox+\dp\qbankbox\relax}\unvbox\qbankbox
+    \penalty-100\qbankroom=\dimexpr\pagegoal-\pagetotal\relax
+    \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox-#4\relax>\qbankroom\break\qbankroom=\textheight\fi
+    \ifdim\qbankroom>\textheight\qbankroom=\textheight\fi  % an empty page's goal is \maxdimen
+    \ifdim\dimexpr\ht\qbankbox+\dp\qbankbox\relax>\qbankroom
+      % the rest of the page holds it with its answer spaces squeezed (by at most #4), as one box
+      \typeout{qbank: question #1 squeezed}%
+      \setbox\qbankbox=\vbox to\dimexpr\qbankroom-\dp\qbankbox-2pt\relax{\unvbox\qbankbox}%
+      \box\qbankbox
+    \else\unvbox\qbankbox\fi
   \else
     \typeout{qbank: question #1 is longer than a page}%
     \setbox\qbankheadbox=\vbox{\qbankmeasuringtrue #2}%
@@ -223,6 +233,8 @@ def _cover(spec: ExamSpec, version: Version, solutions: bool) -> str:
     if not solutions:
         cover.append(r"\paragraph{Instructions.}")
         cover.append(_instructions(spec))
+        if spec.honour_line:
+            cover.append(_honour_line(spec.honour_line))
     document = "key" if solutions else "exam"
     cover.append(rf"\qbankpagecount{{This {document} has #1 pages, this cover included.}}")
     cover.append(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage")
@@ -239,7 +251,8 @@ def _instructions(spec: ExamSpec) -> str:
                    else "No calculators, notes or devices.")
     return ("Answer every part in the space below it and show your working: the worked steps earn most of "
             "the points. Give exact values (fractions, not rounded decimals) unless a part asks for "
-            "decimals; then give exactly the decimal places it asks for. " + calculators)
+            "decimals; then give exactly the decimal places it asks for, keeping at least as many in your "
+            "intermediate results. " + calculators)
 
 
 # The grading table on the cover: columns of up to GRADING_ROWS rows side by side, in a smaller size
@@ -264,6 +277,11 @@ def _grading_table(version, solutions) -> str:
     return (r"\begin{center}" + size + r"\qbankfitwidth{" + r"\quad ".join(tables) + r"}\end{center}")
 
 
+def _honour_line(pledge: str) -> str:
+    """The spec's pledge with a line to sign it on."""
+    return (r"\par\bigskip\noindent " + user(pledge) + r"\par\medskip\noindent Signature: \rule{7.5cm}{0.4pt}\par")
+
+
 def _student_fields(version: Version) -> str:
     student = version.student
     name = user(student.name) if student and student.name else r"\rule{7.5cm}{0.4pt}"
@@ -284,8 +302,9 @@ def _question(question: Question, solutions: bool) -> str:
     whole = heading + begin + "".join(parts) + end
     if solutions:
         whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
+    squeeze = 0.0 if solutions else sum(_space(question, part)[1] for part in rendered.parts)
     return (f"% question {question.number}: {question.variant.generator}\n"
-            + rf"\qbankquestion{{{question.number}}}{{{head}}}{{{whole}}}" + "\n")
+            + rf"\qbankquestion{{{question.number}}}{{{head}}}{{{whole}}}{{{squeeze:.1f}cm}}" + "\n")
 
 
 # fixed_layout: the height an answer page fills before the next box goes on a new page (cm; A4's and
@@ -307,8 +326,7 @@ def _fixed_question(question: Question) -> str:
     boxes, used = [], 0.0
     letters = "abcdefghijklmnopqrstuvwxyz" if len(rendered.parts) > 1 else [""]
     for letter, part in zip(letters, rendered.parts):
-        height = max(MIN_BOX_CM, question.space if question.space is not None
-                     else answer_space([question.variant.answers[name] for name in part.answers]))
+        height = max(MIN_BOX_CM, _space(question, part)[0])
         if used and used + height > ANSWER_PAGE_CM:
             boxes.append(r"\clearpage")
             used = 0.0
@@ -337,9 +355,19 @@ def _part(question: Question, part, points: int, solutions: bool) -> str:
         labels = registry.get(question.variant.generator).labels
         return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals, labels.get(name))
                                 for name, answer in answers)
-    space = question.space if question.space is not None else answer_space([a for _, a in answers])
-    # the prompt and its answer space stay on one page
-    return rf"\qbankkeep{{{space + 1.5:.1f}cm}}" + prompt + rf"\par\vspace{{{space:.1f}cm}}"
+    space, squeeze = _space(question, part)
+    # the prompt and its answer space, squeezed as far as it may be, stay on one page
+    return (rf"\qbankkeep{{{space - squeeze + 1.5:.1f}cm}}" + prompt
+            + rf"\par\vspace{{{space:.1f}cm minus {squeeze:.1f}cm}}")
+
+
+def _space(question: Question, part) -> tuple[float, float]:
+    """A part's answer space and how much of it may be squeezed: the spec's answer_space is kept
+    exactly as asked; the sized one may give up squeezable() of itself."""
+    if question.space is not None:
+        return question.space, 0.0
+    space = answer_space(part, [question.variant.answers[name] for name in part.answers])
+    return space, squeezable(space)
 
 
 def _points(points: int) -> str:
@@ -394,16 +422,30 @@ def _answer_tex(answer: Answer, decimals: int | None) -> str:
 
 
 
-def answer_space(answers: list[Answer]) -> float:
-    """Room to write in, in cm, from what the part asks for: 1.8 cm, and half a line per further
-    number, a line for a vector, 0.7 cm per matrix row."""
-    space = 1.8
+# Answer space (cm): an answer line, then PER_WORK_LINE per line of working the part asks for
+# (its declared work, else its weight: a count of weight 1 needs a line, a three-step derivative
+# declares more), and room for the answer's shape (a vector's line, a matrix's rows), between FLOOR
+# and CEILING.
+# To keep a question whole on a page that it would otherwise leave mostly empty, every part's space
+# may shrink by up to SQUEEZE of itself, never below FLOOR (\qbankquestion).
+ANSWER_LINE_CM, PER_WORK_LINE_CM, SPACE_FLOOR_CM, SPACE_CEILING_CM, SQUEEZE = 0.8, 0.7, 1.8, 12.0, 0.4
+
+
+def answer_space(part: Part, answers: list[Answer]) -> float:
+    """Room to write in, in cm, from the work the part asks for (its declared lines of working, else
+    its weight) and the shape of what it asks for."""
+    lines = part.work if part.work is not None else part.weight
+    space = ANSWER_LINE_CM + PER_WORK_LINE_CM * lines
     for answer in answers:
         value = scalar_if_single(answer.exact)
         if is_matrix(value):
             space += 0.7 * len(value)
         elif isinstance(value, tuple):
-            space += 1.0
-        else:
-            space += 0.5
-    return round(min(space, 12.0), 1)
+            space += 0.6
+    return round(min(max(space, SPACE_FLOOR_CM), SPACE_CEILING_CM), 1)
+
+
+def squeezable(space: float) -> float:
+    """How much of a part's answer space may go to keep its question on one page."""
+    # in whole millimetres, rounded down: never more than SQUEEZE, never below the floor
+    return math.floor(10 * min(SQUEEZE * space, max(space - SPACE_FLOOR_CM, 0.0)) + 1e-9) / 10
