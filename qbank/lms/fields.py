@@ -100,7 +100,8 @@ def _label(name: str, label: str | None, index: tuple[int, ...]) -> str:
         if len(index) > 1:
             text += f"[{index[1]}]"
     else:
-        text = label + (f"_{{{','.join(map(str, index))}}}" if index else "")
+        # braced: a label with its own subscript (W_2) takes the entry's as W_2{}_{1,1} would not parse
+        text = (f"{{{label}}}_{{{','.join(map(str, index))}}}" if index else label)
     return r"\(" + text.replace("&", "&amp;").replace("<", "&lt;") + r"\)"
 
 

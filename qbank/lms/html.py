@@ -62,14 +62,27 @@ def _inline(latex: str) -> str:
         out.append(_text(latex[last:match.start()]))
         inline = match.group("inline") if match.group("inline") is not None else match.group("paren")
         if inline is not None:
-            out.append(r"\(" + html.escape(inline, quote=False) + r"\)")
+            out.append(r"\(" + _math(inline) + r"\)")
         elif match.group("display") is not None:
-            out.append(r"\[" + html.escape(match.group("display"), quote=False) + r"\]")
+            out.append(r"\[" + _math(match.group("display")) + r"\]")
         else:
-            out.append(r"\[\begin{aligned}" + html.escape(match.group("align"), quote=False) + r"\end{aligned}\]")
+            out.append(r"\[\begin{aligned}" + _math(match.group("align")) + r"\end{aligned}\]")
         last = match.end()
     out.append(_text(latex[last:]))
     return "".join(out)
+
+
+# What TeX typesets but MathJax 2.7 (Moodle 4.5's) and Canvas's MathJax show as red source: the line
+# break hint \allowbreak, which MathJax does not know, and \tag, which it takes only in a top-level
+# environment, not in the aligned that align* becomes here (the number is written beside the row).
+_MATHJAX_REWRITES = ((re.compile(r"\\allowbreak\s*"), ""), (re.compile(r"\\tag\{([^{}]*)\}"), r"\\qquad(\1)"))
+
+
+def _math(latex: str) -> str:
+    """Math for MathJax, escaped as all HTML text is."""
+    for pattern, replacement in _MATHJAX_REWRITES:
+        latex = pattern.sub(replacement, latex)
+    return html.escape(latex, quote=False)
 
 
 def _text(latex: str) -> str:
