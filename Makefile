@@ -1,7 +1,9 @@
 # `make exam` and `make test` set everything up on a stock Debian or Ubuntu that has git, make and
 # python3: TeX Live and poppler from apt when missing, python3.X-venv from apt when `python3 -m venv`
 # cannot work, then qbank into the project's virtual environment .venv. Nothing is ever installed
-# into the system Python (PEP 668). PYTHON picks the interpreter the venv is made from.
+# into the system Python (PEP 668). PYTHON picks the interpreter the venv is made from. `make test`
+# also needs Node.js (nodejs and npm from apt when missing) for MathJax, tests/mathjax; `make exam`
+# does not.
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
@@ -18,7 +20,7 @@ FONT_FILES := NotoSerif-Regular.ttf NotoNaskhArabic-Regular.ttf NotoSerifHebrew-
 # An install is redone when the interpreter, the dependency files or the extra change.
 DEPENDENCY_FILES := setup.cfg pyproject.toml
 
-.PHONY: exam test tex venv install install-test bench clean
+.PHONY: exam test tex node venv install install-test bench clean
 
 exam: tex install
 	$(VPY) -m qbank build exam
@@ -72,8 +74,26 @@ install: venv
 	@$(MAKE) --no-print-directory .marker EXTRA=
 
 # torch is pinned in the test extra (2.13.0, CPU wheel); a looser pin pulls CUDA builds.
-install-test: venv
+install-test: venv node
 	@$(MAKE) --no-print-directory .marker EXTRA='[test]'
+	@want="$$(node --version) $$(cat $(MATHJAX)/package.json $(MATHJAX)/package-lock.json | sha256sum | cut -c1-16)"; \
+	if [ "$$(cat $(MATHJAX_MARKER) 2>/dev/null)" != "$$want" ]; then \
+	  echo "Installing MathJax 2.7.9 and 3 into $(MATHJAX)/node_modules (npm ci, the versions of package-lock.json)..."; \
+	  npm ci --prefix $(MATHJAX) --prefer-offline --no-audit --no-fund --loglevel=error \
+	    && echo "$$want" > $(MATHJAX_MARKER); \
+	fi
+
+# tests/test_mathjax.py renders every formula of the LMS exports with MathJax under Node.js.
+MATHJAX := tests/mathjax
+MATHJAX_MARKER := $(MATHJAX)/node_modules/.qbank-installed
+node:
+	@missing=; \
+	command -v node >/dev/null || missing=nodejs; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$(printf ' %s' $$missing) from Debian packages (MathJax for make test)..."; \
+	  $(APT_INSTALL) $$missing; \
+	fi
 
 # The marker holds one line per extra installed for this interpreter and these dependency files;
 # an install with an extra also satisfies the plain install.
@@ -91,4 +111,4 @@ bench: install
 	$(VPY) benchmarks/speed.py
 
 clean:
-	rm -rf $(VENV) .make build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .make build *.egg-info .pytest_cache .hypothesis $(MATHJAX)/node_modules

@@ -13,6 +13,10 @@
    streamed with their key, index and manifest, as a build writes them).
 6. Moodle XML and the Canvas QTI package for 200 versions of the default exam: ms per version of
    the writers alone (the versions made beforehand).
+7. Builds without PDFs, as a user runs them: `python -m qbank build exam --format F --versions 200`
+   in a fresh process for Moodle alone, Canvas alone and both, of the midterm's six questions
+   (docs/midterm-spec.toml without its roster): wall seconds and versions per second, the best of
+   three runs, beside the start-up (the interpreter and `import qbank.cli`) that each run pays.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from qbank.lms.moodle import MoodleWriter
 from qbank.paper.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
 
 COUNTING_TARGET, OTHER_TARGET = 2000, 200  # variants per second on one core
+LMS_FORMATS = ("moodle", "canvas", "moodle,canvas")
+MIDTERM = Path(__file__).resolve().parents[1] / "docs" / "midterm-spec.toml"
 
 
 def machine() -> str:
@@ -116,7 +122,7 @@ def generation(count: int) -> list[str]:
 def generation_memory() -> tuple[float, int]:
     """Seconds and peak resident memory (MB) of making 10,000 variants with their key rows."""
     code = ("import tempfile, pathlib\n"
-            "from qbank import plan, spec\n"
+            "from qbank.exam import plan, spec\n"
             "from qbank.output.writers import AnswerKey, Index, Manifest\n"
             "exam = spec.with_overrides(spec.load(None), 2500, None)\n"
             "with tempfile.TemporaryDirectory() as d, open(pathlib.Path(d, 'k'), 'w') as k, "
@@ -151,6 +157,23 @@ def lms_cost(count: int) -> tuple[float, float]:
     return 1000 * costs[0] / count, 1000 * costs[1] / count
 
 
+def lms_builds(count: int, repeats: int = 3) -> None:
+    """Wall seconds of LMS-only builds of `count` versions in a fresh process, the best of `repeats`."""
+    text = "".join(line for line in MIDTERM.read_text(encoding="utf-8").splitlines(keepends=True)
+                   if not line.startswith("roster"))  # one version per student otherwise
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "midterm.toml").write_text(text, encoding="utf-8")
+        startup = min(run([sys.executable, "-c", "import qbank.cli"], Path(folder))[0] for _ in range(repeats))
+        print(f"\nWithout PDFs: {count} versions of the midterm's 6 questions (no roster), best of {repeats}; "
+              f"start-up (import qbank.cli) {1000 * startup:.0f} ms:")
+        print(f"{'formats':>14} {'seconds':>8} {'versions/s':>11}")
+        for formats in LMS_FORMATS:
+            seconds = min(run([sys.executable, "-m", "qbank", "build", "exam", "midterm.toml", "--format", formats,
+                               "--versions", str(count), "--out", "out", "--quiet"], Path(folder))[0]
+                          for _ in range(repeats))
+            print(f"{formats:>14} {seconds:8.2f} {count / seconds:11.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", default="50,200,500", help="build sizes, comma-separated")
@@ -168,6 +191,7 @@ def main() -> None:
     moodle, canvas = lms_cost(200)
     print(f"\nLMS export, 200 versions of the default exam: Moodle XML {moodle:.2f} ms per version, "
           f"Canvas QTI {canvas:.2f} ms per version")
+    lms_builds(200)
 
 
 if __name__ == "__main__":

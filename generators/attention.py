@@ -29,6 +29,7 @@ def code(call: str) -> str:
 
 class MhaParams(Generator):
     id = "attn.mha_params"
+    forms = {"other_inputs": Bool()}
     title = "Parameters of a multi-head attention layer"
     refuses = ("num_heads that do not divide embed_dim (PyTorch)",
                "key_dim with PyTorch's layer, or without it for Keras's")
@@ -275,6 +276,7 @@ class PatchEmbedding(Generator):
 
 class ScaledDotProduct(Generator):
     id = "attn.scaled_dot_product"
+    forms = {"tokens": Int(2, 3), "dim": Choice(1, 4), "value_dim": Int(1, 2)}
     title = "Scaled dot-product attention by hand"
     refuses = ("K of another width than Q, V with another number of rows than K",
                "a width without a whole square root",

@@ -11,7 +11,7 @@ import sympy
 from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
-from qbank.core.params import Int, Matrix, Num, Vector
+from qbank.core.params import Choice, Int, Matrix, Num, Vector
 from qbank.core.tex import counted, display, factor, listed
 
 # Batch sizes with integer-deviation columns of integer standard deviation;
@@ -46,6 +46,7 @@ def statistics(p):
 
 class Statistics(Generator):
     id = "bn.statistics"
+    forms = {"batch": Choice(*BATCH_SIZES), "features": Int(2, 3)}
     title = "Batch normalisation of a batch in training mode"
     refuses = ("a batch of fewer than 2 examples",
                "gamma or beta of another length than z's rows",
@@ -143,6 +144,7 @@ class Statistics(Generator):
 
 class Params(Generator):
     id = "bn.params"
+    forms = {"layers": Int(3, 4)}
     title = "Trainable and non-trainable parameters of batch-norm layers"
     labels = {"per_layer": r"\text{layer #}", "trainable": r"\text{trainable parameters}",
               "non_trainable": r"\text{running statistics}", "total": r"\text{values in total}"}
@@ -183,6 +185,7 @@ class Params(Generator):
 
 class LayerNorm(Generator):
     id = "norm.layer_norm"
+    forms = {"features": Choice(*BATCH_SIZES), "examples": Int(2, 3)}
     title = "Layer normalisation of each example's features"
     refuses = ("an example of fewer than 2 features",
                "gamma or beta of another length than z's rows",

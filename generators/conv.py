@@ -9,7 +9,7 @@ from sympy.polys.matrices import DomainMatrix
 from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
-from qbank.core.params import Choice, Int, Matrix, Num, NumOrName, Vector
+from qbank.core.params import Bool, Choice, Int, Matrix, Num, NumOrName, Vector
 from qbank.core.tex import display, sum_of_products
 
 ZERO = sympy.Integer(0)
@@ -61,6 +61,7 @@ def pad_symbol(padding: int) -> str:
 
 class ImageKernel(Generator):
     id = "conv.image_kernel"
+    forms = {"kernel_size": Choice(2, 3), "height": Int(4, 7), "width": Int(4, 7)}
     title = "Image convolved with a kernel: feature map and gradients"
     refuses = ("a kernel larger than the padded image",
                "a stride that does not tile the padded image",
@@ -192,6 +193,7 @@ class ImageKernel(Generator):
 
 class UnknownKernel(Generator):
     id = "conv.unknown_kernel"
+    forms = {"kernel_size": Choice(2, 3), "unknowns": Int(2, 3), "image_shape": Choice((3, 5), (4, 4), (3, 4))}
     title = "Recover unknown kernel entries from known outputs"
     refuses = ("known outputs that do not determine every unknown, or contradict each other",
                "a kernel with no unknown entries")
@@ -295,6 +297,7 @@ def symbols(kernel):
 
 class Pool(Generator):
     id = "conv.pool"
+    forms = {"side": Int(4, 7)}
     title = "Max or average pooling: forward and backward"
     refuses = ("a window larger than the input",
                "upstream of another shape than the output",
@@ -406,6 +409,7 @@ def transposed_length(p) -> int:
 
 class Transposed(Generator):
     id = "conv.transposed"
+    forms = {"matrix": Bool()}
     title = "Transposed 1-D convolution: output length and the convolution as a matrix"
     refuses = ("output_padding not smaller than the stride or the dilation",
                "padding that removes the whole output",
@@ -502,6 +506,7 @@ class Transposed(Generator):
 
 class Conv1dMultichannel(Generator):
     id = "conv.conv1d_multichannel"
+    forms = {"channels": Int(2, 3), "kernel": Int(2, 3), "outputs": Int(2, 3)}
     title = "A multi-channel 1-D convolution: output and gradients"
     refuses = ("W with another number of rows than x",
                "a filter longer than the input",
@@ -572,6 +577,7 @@ def latex_vector(values) -> str:
 
 class AsFullyConnected(Generator):
     id = "conv.as_fc"
+    forms = {"kernel": Int(3, 4), "outputs": Int(3, 4)}
     title = "A 1-D convolution written as a fully connected layer"
     refuses = ("a filter with more weights than inputs",)
     labels = {"matrix": "M"}

@@ -29,6 +29,7 @@ def size_formula(n, k, stride, padding, dilation=1) -> str:
 
 class OutputShape(Generator):
     id = "conv.output_shape"
+    forms = {"floor": Bool(), "square": Bool()}
     title = "Output shape of a convolutional layer"
     refuses = ("a kernel (with its dilation) wider than the padded input",)
     labels = {"out_height": r"\text{output height}", "out_width": r"\text{output width}",
@@ -108,6 +109,7 @@ class OutputShape(Generator):
 
 class Params(Generator):
     id = "conv.params"
+    forms = {"square": Bool()}
     title = "Weights, biases and weight-tensor shape of a convolutional layer"
     labels = {"weights": r"\text{weights}", "biases": r"\text{biases}", "total": r"\text{trainable parameters}",
               "weight_shape": r"\text{weight shape}"}
@@ -224,6 +226,7 @@ def summarise(input_shape, layers):
 
 class NetworkSummary(Generator):
     id = "conv.network_summary"
+    forms = {"channels": Choice(1, 3), "paddings": Vector(Choice("valid", "same"), 2, 3), "hidden_dense": Bool()}
     title = "Layer-by-layer output shapes and parameters of a small CNN (a Keras summary)"
     refuses = ("a layer that does not fit its input (a kernel or window too large, 'same' with an even kernel or "
                "a stride, a layer after the wrong kind)",)
@@ -306,6 +309,7 @@ def receptive_steps(layers):
 
 class ReceptiveField(Generator):
     id = "conv.receptive_field"
+    forms = {"depth": Int(3, 4)}
     title = "Receptive field of stacked convolution and pooling layers"
     labels = {"receptive_field": "r_#"}
     topics = ("cnn", "counting")
@@ -347,6 +351,7 @@ class ReceptiveField(Generator):
 
 class Multiplications(Generator):
     id = "conv.multiplications"
+    forms = {"kernels": Vector(Choice(1, 3, 5), 2, 3)}
     title = "Multiplications of a stack of convolutions (e.g. a 1x1 bottleneck)"
     refuses = ("a kernel that does not fit the padded input",)
     labels = {"per_layer": r"\text{layer #}", "total": r"\text{multiplications in total}"}
@@ -491,6 +496,7 @@ class DepthwiseSeparable(Generator):
 
 class TextCnn(Generator):
     id = "conv.text_cnn"
+    forms = {"width_count": Int(2, 3)}
     title = "Shapes and parameters of a sentence-classification CNN"
     refuses = ("a filter wider than the sentence",)
     labels = {"shapes": r"\text{shapes: convolutions, pooled vector, output}",

@@ -8,7 +8,7 @@ from qbank.core.errors import IllPosed
 from qbank.core.exact import decimal_latex
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
-from qbank.core.params import Choice, Num, Vector
+from qbank.core.params import Choice, Int, Num, Vector
 from qbank.core.tex import as_asked, given
 
 R = sympy.Rational
@@ -32,6 +32,7 @@ def kl_working(p, q, base) -> str:
 
 class Divergence(Generator):
     id = "info.divergence"
+    forms = {"outcomes": Int(2, 3)}
     title = "KL and Jensen-Shannon divergence of two discrete distributions"
     refuses = ("p or q that are not positive probabilities adding up to 1, or of different lengths",)
     labels = {"kl_pq": r"\mathrm{KL}(p\|q)", "kl_qp": r"\mathrm{KL}(q\|p)", "js": r"\mathrm{JS}(p, q)"}

@@ -16,6 +16,7 @@ R = sympy.Rational
 
 class SoftmaxCrossEntropy(Generator):
     id = "loss.softmax_ce"
+    forms = {"classes": Int(3, 4)}
     title = "Softmax, cross-entropy and its gradient"
     refuses = ("a target class beyond the logits",)
     labels = {"probs": "p_#", "loss": "L", "uniform_loss": r"L_{\text{uniform}}", "grad": r"\partial L/\partial z_#"}

@@ -29,6 +29,11 @@ class Gates(Generator):
               "forget_equation": r"\text{equation of the forget gate}",
               "input_equation": r"\text{equation of the input gate}",
               "output_equation": r"\text{equation of the output gate}", "cell_equation": r"\text{equation of } c_t"}
+    index_symbols = {gate: "g" for gate in GATES}  # a gate's answer 3 may be typed g3 or g_3
+    # what c_t holds, offered beside what the other states and gates hold
+    options = {"cell": (CELL_STATE, "the hidden state: what the cell outputs to the next layer and step",
+                        "the forget gate's activations: how much of the old memory to keep",
+                        "the candidate values: the new information proposed at this step")}
     topics = ("rnn", "lstm")
     version = 2
     # order: which gate each of g_1, g_2, g_3 is; layout: the displayed number of each equation in
@@ -90,6 +95,7 @@ def gate(z):
 
 class Forward(Generator):
     id = "lstm.forward"
+    forms = {"steps": Int(1, 2)}
     title = "Forward pass of a scalar LSTM cell"
     labels = {"i": "i_#", "f": "f_#", "o": "o_#", "g": "g_#", "c": "c_#", "h": "h_#"}
     topics = ("rnn", "lstm")
@@ -157,8 +163,8 @@ class Forward(Generator):
             + rf"with $h_0 = {sympy.latex(p['h0'])}$, $c_0 = {sympy.latex(p['c0'])}$ and inputs ${xs}$.")
         steps = "at $t = 1$" if T == 1 else f"for $t = {indices(T)}$"
         parts = (Part(rf"Compute the gates $i_t, f_t, o_t$ and the candidate $g_t$ {steps}.",
-                      ("i", "f", "o", "g"), 3),
-                 Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3))
+                      ("i", "f", "o", "g"), 3, work=4 * T),  # one line per gate and step
+                 Part(rf"Compute the cell state $c_t$ and hidden state $h_t$ {steps}.", ("c", "h"), 3, work=max(3, 2 * T)))
         solution = ("Each step uses the previous $h$ and $c$; every value is shown to 4 decimal places. "
                     r"(The exact values write $\sigma(z)$ as $\frac{1}{2}(1 + \tanh\frac{z}{2})$, the same number as "
                     r"$1/(1 + e^{-z})$.)" + "\n\n"
@@ -240,7 +246,7 @@ class BpttStep(Generator):
             r"Derivatives are total (through every later step) and with respect to the gates' outputs "
             r"$i_t, f_t, o_t, g_t$.")
         parts = (Part(rf"Compute $c_t$ and $h_t$ for {steps}.", ("c", "h"), 2),
-                 Part(rf"Compute $\partial L/\partial c_1$." if T == 1 else
+                 Part(r"Compute $\partial L/\partial c_1$." if T == 1 else
                       rf"Compute $\partial L/\partial h_1$, and $\partial L/\partial c_t$ for {steps}.",
                       ("dL_dc",) if T == 1 else ("dL_dh", "dL_dc"), 2, work=2 + 2 * T),
                  # four gates' derivatives a step, each from dL/dc_t: a line each

@@ -257,6 +257,7 @@ class CriticalPoints(Generator):
     refuses = ("a singular Hessian (4ac = b^2)",)
     labels = {"point": "x_#", "hessian": r"\nabla^2 f", "eigenvalues": r"\lambda_#",
               "kind": r"\text{type of critical point}"}
+    options = {"kind": ("minimum", "maximum", "saddle")}
     topics = ("optimisation", "calculus")
     params = {"coeffs": Vector(Num(-50, 50), 5, 5)}
     max_abs = 100

@@ -7,11 +7,12 @@ import sympy
 from qbank.core.errors import IllPosed
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
-from qbank.core.params import Choice, Matrix, Num, Vector
+from qbank.core.params import Choice, Int, Matrix, Num, Vector
 
 
 class Epoch(Generator):
     id = "perceptron.epoch"
+    forms = {"examples": Int(3, 5)}
     title = "One epoch of the perceptron learning rule"
     refuses = ("y or w0 of another length than X's rows or columns",)
     # w^(k), b^(k): after example k

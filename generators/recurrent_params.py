@@ -45,6 +45,7 @@ class RecurrentCount(Generator):
     topics = ("rnn",)
     version = 2
     max_abs = 5_000_000
+    forms = {"dense_head": Bool(), "embedding": Bool()}  # whether those parts appear
     params = {
         "input_size": Int(1, 100_000), "hidden_size": Int(1, 100_000),
         "bias": Bool(), "convention": Choice("keras", "pytorch"),
@@ -162,6 +163,8 @@ class RnnCount(RecurrentCount):
 
 class GruCount(RecurrentCount):
     id = "gru.param_count"
+    # bias and convention only decide bias_vectors, the parameter a spec pins (a pinned bias is refused)
+    hidden_forms = ("bias", "convention")
     title = "Parameters of a GRU layer (and its embedding and dense head)"
     labels = RecurrentCount.labels | {"gru": r"\text{parameters of the GRU}"}
     topics = ("rnn", "gru", "counting")

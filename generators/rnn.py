@@ -12,7 +12,7 @@ from qbank.core.exact import decimal_latex, divide, exp, latex, relu, scalars, s
 from qbank.core.figures import unrolled
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered, scalar_if_single
-from qbank.core.params import Choice, Int, Matrix, Num, Vector
+from qbank.core.params import Bool, Choice, Int, Matrix, Num, Vector
 from qbank.core.tex import as_asked, display, factor, indices, sequence, step_value
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
@@ -42,6 +42,7 @@ HAND_SOLVABLE_TRIES = 60
 
 class ReluDerivatives(Generator):
     id = "rnn.relu_derivatives"
+    forms = {"steps": Int(2, 3)}
     title = "Scalar ReLU RNN: hidden states and derivatives through time"
     labels = {"h": "h_#",
               "dhT_dV": r"\partial h_T/\partial V",
@@ -139,6 +140,7 @@ class ReluDerivatives(Generator):
 
 class LinearBptt(Generator):
     id = "rnn.linear_bptt"
+    forms = {"steps": Int(2, 3)}
     title = "Linear RNN with one shared weight: forward values and backpropagation through time"
     labels = {"h": "h_#", "dhT_dw": "dh_T/dw"}
     topics = ("rnn", "backprop")
@@ -204,6 +206,7 @@ def affine(matrix, vector, bias):
 
 class Forward(Generator):
     id = "rnn.forward"
+    forms = {"hidden": Choice(2), "inputs": Int(1, 2), "outputs": Int(1, 2), "steps": Int(2, 3), "zero_h0": Bool()}
     title = "Forward pass of a small vector RNN"
     refuses = ("matrices whose sizes do not agree",
                "a tanh network with O * H^(T-1) > 128 (H hidden units, O outputs, T steps)")
@@ -278,7 +281,7 @@ class Forward(Generator):
         sizes = ", ".join(f"{size_words(n, what)}" for n, what in ((H, "hidden state"), (D, "inputs"), (O, "outputs")))
         h0 = (r"$h_0 = 0$" + (r" (the zero vector)" if H > 1 else "") if all(v == 0 for v in p["h0"])
               else rf"$h_0 = {column(p['h0'])}$")
-        output = rf"W_{{hy}} h_t + b_y" if not out else rf"{out}(W_{{hy}} h_t + b_y)"
+        output = r"W_{hy} h_t + b_y" if not out else rf"{out}(W_{{hy}} h_t + b_y)"
         statement = (
             rf"A recurrent network ({sizes}) computes $h_t = {act}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + b_h)$ and "
             rf"$y_t = {output}$"

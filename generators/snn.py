@@ -6,7 +6,7 @@ import sympy
 
 from qbank.core.generator import Generator
 from qbank.core.model import Part, Rendered
-from qbank.core.params import Bool, Num, Vector
+from qbank.core.params import Bool, Int, Num, Vector
 from qbank.core.tex import counted, given, keyed, sequence
 
 ZERO, ONE = sympy.Integer(0), sympy.Integer(1)
@@ -39,6 +39,7 @@ def run(p):
 
 class Lif(Generator):
     id = "snn.lif"
+    forms = {"steps": Int(3, 4)}
     title = "Leaky integrate-and-fire neuron: spikes and surrogate gradients"
     labels = {"v": "V_#",
               "y": "y_#",

@@ -16,6 +16,7 @@ from qbank.core.tex import counted, counted_answer, display, keyed, listed
 
 class MlpParams(Generator):
     id = "mlp.params"
+    forms = {"equal_widths": Bool(), "layers": Int(2, 4)}
     title = "Parameters of a fully connected network"
     labels = {"per_layer": r"\text{layer #}", "total": r"\text{parameters in total}"}
     topics = ("mlp", "counting")
@@ -233,6 +234,7 @@ HALVES = tuple(sympy.Rational(v, 2) for v in (-4, -2, -1, 1, 2, 4))
 
 class Backprop(Generator):
     id = "mlp.backprop"
+    forms = {"hidden": Int(2, 3)}
     title = "Backpropagation through a small MLP and one SGD step"
     refuses = ("W1 that is not 2x2 or 3x2, b1 or W2 of another length",
                "y other than 0 or 1",

@@ -19,13 +19,13 @@ from qbank.core.exact import MAX_EXACT_CHARS, to_text
 from qbank.core.generator import make_variant, render_variant
 from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.core.params import REQUIRED
-from qbank.exam import plan, spec
+from qbank.exam import plan, spec, timing
 from qbank.output import manifest, outdir
-from qbank.paper import latex, preview
 
 INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
 MAX_JOBS = 256     # TeX runs at once: more than any machine's cores
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+DESCRIBE_FORMS = 6  # forms `describe` draws to tell form parameters and the minutes' range
 
 
 def main(argv=None) -> int:
@@ -188,25 +188,36 @@ def _list(args) -> int:
 
 
 def _describe(args) -> int:
-    """Parameters with type, range and default, which of them are form, the parts and answers."""
+    """Parameters with type, range and default, which of them are form, the form choices that are
+    not parameters, the minutes a prepared student needs, the parts and answers."""
+    from qbank.core.generator import MINUTES_PER_EXTRA_LINE, MINUTES_PER_WEIGHT, MINUTES_READING
     gen = registry.get(args.generator)
-    variant = make_variant(gen, 0)
-    form = variant.form
+    # a few forms: a parameter that is form in some of them is form (which parts appear can decide it)
+    variants = [make_variant(gen, seed) for seed in range(DESCRIBE_FORMS)]
+    form = set().union(*(variant.form for variant in variants))
     print(f"{gen.id} v{gen.version}: {gen.title}  [{', '.join(gen.topics)}]")
     print(f"calculator: {'needed (set [exam] calculator = true)' if gen.calculator else 'not needed'}")
+    minutes = sorted({gen.minutes(render_variant(gen, variant).parts) for variant in variants})
+    spread = f" ({minutes[0]} to {minutes[-1]} by form)" if len(minutes) > 1 else ""
+    print(f"minutes for a prepared student: {gen.minutes(render_variant(gen, variants[0]).parts)}{spread}; "
+          f"{MINUTES_READING} to read, {MINUTES_PER_WEIGHT:g} per unit of part weight, "
+          f"{MINUTES_PER_EXTRA_LINE:g} per line of working beyond it")
     print("parameters (form: fixed once per exam slot; value: drawn for every version):")
     for name, decl in gen.params.items():
         default = "" if decl.default is REQUIRED else f", default {json.dumps(decl.default)}"
         print(f"  {name:<20} {'form ' if name in form else 'value'}  {decl.describe()}{default}")
+    if gen.forms:
+        print("form choices that are not parameters (pin them in params like one; the values are still "
+              "drawn for every version):")
+        for name, decl in gen.forms.items():
+            print(f"  {name:<20} form   {decl.describe()}")
     print("refused within these ranges:")
     for limit in (*gen.refuses, f"pins whose exact answer runs past {MAX_EXACT_CHARS:,} characters"):
         print(f"  - {limit}")
-    derived = sorted(set(form) - set(gen.params))
-    if derived:
-        print("form choices drawn once per slot: " + ", ".join(derived))
     print("parts (answers):")
-    for letter, part in zip("abcdefghijklmnop", render_variant(gen, variant).parts):
-        print(f"  ({letter}) {', '.join(part.answers)}  [weight {part.weight}]")
+    for letter, part in zip("abcdefghijklmnop", render_variant(gen, variants[0]).parts):
+        work = f", {part.work} lines of working" if part.work else ""
+        print(f"  ({letter}) {', '.join(part.answers)}  [weight {part.weight}{work}]")
     return 0
 
 
@@ -219,6 +230,7 @@ def _show(args) -> int:
     if args.png and not args.pdf:
         raise QbankError("--png needs --pdf FILE as well")
     if args.pdf:
+        from qbank.paper import preview  # the PDF path (pylatex, TeX) only when a PDF is asked, as in build
         preview.write_preview(gen, variant, args.seed, Path(args.pdf), Path(args.png) if args.png else None,
                               args.paper)
     rendered = render_variant(gen, variant)
@@ -245,7 +257,6 @@ def _build(args) -> int:
         versions = plan.iter_plan(exam)  # made while the build writes them out
     if args.formats:
         exam = replace(exam, formats=args.formats)
-    latex.check_printable(exam)
     start = time.monotonic()
     target = build.build(exam, versions, Path(args.out), progress=sys.stderr.isatty() and not args.quiet,
                          jobs=args.jobs)
@@ -260,6 +271,7 @@ def _build(args) -> int:
     if "pdf" in exam.formats:
         print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing); exam-CODE.pdf and "
               "solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")
+    timing.report(exam, versions)  # the questions' minutes against the duration; a warning past it
     return 0
 
 

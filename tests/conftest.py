@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -168,3 +169,22 @@ class _Text:
 
     def write(self, text):
         self.text += text
+
+
+# "Question 2 (b): answer", or "Question 1: answer" for a question of one part, in pdftotext -bbox
+ANSWER_BOX_LABEL = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Question</word>\s*<word[^>]*>(\d+):?</word>\s*'
+                              r'(?:<word[^>]*>\((\w)\):</word>\s*)?<word[^>]*>answer</word>')
+
+
+def answer_box_layouts(folder) -> set:
+    """fixed_layout: each exam PDF's answer boxes as (page, x, y, question, part), one tuple a PDF; a
+    PDF missing a box for some part fails here."""
+    questions = json.loads((folder / "manifest.json").read_text())["versions"][0]["questions"]
+    layouts = set()
+    for pdf in sorted(folder.glob("exam-*.pdf")):
+        text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        layout = tuple((page, *found) for page, words in enumerate(text.split("<page ")[1:], 1)
+                       for found in ANSWER_BOX_LABEL.findall(words))
+        assert len(layout) == sum(len(q["part_points"]) for q in questions), pdf.name  # a box for every part
+        layouts.add(layout)
+    return layouts

@@ -15,6 +15,7 @@ from qbank.core import registry
 from qbank.exam import plan, spec
 from qbank.output import manifest
 from qbank.paper.compile import compile_pdf, find_pdflatex, tex_environment
+from qbank.paper import typeset
 from qbank.paper.latex import _answer_line, exam_document
 
 pytestmark = pytest.mark.tex
@@ -171,7 +172,7 @@ def test_answer_key_rows_match_the_manifest_and_points_add_up(default_build, def
     with (default_build / "answer-key.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "label", "exact", "decimal",
-                             "asked", "tolerance", "points"]
+                             "asked", "tolerance", "points", "canvas_points"]
     labelled = {r["answer"]: r["label"] for r in rows if r["label"]}
     assert labelled["h"] in ("h_1, h_2", "h_1, h_2, h_3") and labelled["mean"].startswith(r"\mu_1")
     questions = {(v["code"], q["number"]): q for v in default_manifest["versions"] for q in v["questions"]}
@@ -181,6 +182,7 @@ def test_answer_key_rows_match_the_manifest_and_points_add_up(default_build, def
         assert row["exact"] == json.dumps(stored).replace('"', "")
     for version in default_manifest["versions"]:
         assert sum(int(r["points"] or 0) for r in rows if r["version"] == version["code"]) == 30
+        assert abs(sum(float(r["canvas_points"]) for r in rows if r["version"] == version["code"]) - 30) < 1e-3
 
 
 def test_same_seed_builds_are_byte_identical(default_build, tmp_path):
@@ -219,7 +221,7 @@ def test_the_readme_example_spec_builds_one_version_per_student(tmp_path):
         conv = version["questions"][0]
         assert conv["part_points"] == [2, 4, 3, 3]
         assert (conv["variant"]["params"]["stride"], conv["variant"]["params"]["padding"]) == (1, 0)
-        assert version["questions"][1]["variant"]["generator"] in ("rnn.relu_derivatives", "bn.statistics")
+        assert version["questions"][1]["variant"]["generator"] in ("attn.kv_cache", "gru.param_count", "rnn.params")
     result = run_qbank("show-version", data["versions"][1]["code"], "--spec", str(EXAMPLE))
     assert result.returncode == 0 and "s1002" in result.stdout
     assert data["versions"][1]["questions"][2]["variant"]["answers"]["total"]["exact"] in result.stdout
@@ -408,7 +410,7 @@ def test_batches_are_cut_into_versions_that_number_their_own_pages_in_index_orde
     """Batches of 2 versions, names that need LuaLaTeX in versions 2 and 5 (so batches of each engine
     interleave): every version's PDF has only its own pages, numbered 1 to n of n, and the merged
     PDFs hold the versions in the order of index.csv. The bytes do not depend on --jobs."""
-    monkeypatch.setattr(building, "BATCH", 2)
+    monkeypatch.setattr(typeset, "BATCH", 2)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     names = ["Ada Lovelace", "Γιώργος Παπαδόπουλος", "Alan Turing", "Grace Hopper", "王伟"]
     (tmp_path / "students.csv").write_text("id,name\n" + "".join(f"s{i},{n}\n" for i, n in enumerate(names, 1)),

@@ -9,6 +9,7 @@ from conftest import run_qbank
 from qbank import build
 from qbank.core.errors import QbankError
 from qbank.exam import plan, spec
+from qbank.paper import typeset
 
 GOOD_QUESTION = "[[question]]\ngenerator = 'lstm.param_count'\npoints = 2\n"
 
@@ -77,7 +78,7 @@ def test_latex_failure_names_version_question_and_keeps_the_log_and_the_previous
     exam, versions = small_exam
     previous = build.build(exam, versions, tmp_path)
     before = sorted(p.name for p in previous.iterdir())
-    real = build.batch_document
+    real = typeset.batch_document
 
     def broken(spec_, batch, solutions):
         tex = real(spec_, batch, solutions)
@@ -88,7 +89,7 @@ def test_latex_failure_names_version_question_and_keeps_the_log_and_the_previous
             tex = tex[:at] + "\\undefinedmacro\n" + tex[at:]
         return tex
 
-    monkeypatch.setattr(build, "batch_document", broken)
+    monkeypatch.setattr(typeset, "batch_document", broken)
     with pytest.raises(QbankError) as err:
         build.build(exam, versions, tmp_path)
     message = str(err.value)
@@ -106,7 +107,7 @@ def test_an_interrupted_build_leaves_nothing_behind(small_exam, tmp_path, monkey
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build, "compile_pdf", interrupted)
+    monkeypatch.setattr(typeset, "compile_pdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build.build(exam, versions, tmp_path)
     assert visible(tmp_path) == []

@@ -131,8 +131,8 @@ def test_the_sampled_distribution_covers_what_the_questions_teach():
 
 
 def test_an_exam_without_calculators_refuses_a_calculator_question_at_load():
-    text = '[exam]\ntitle = "t"\n[[question]]\npool = ["conv.image_kernel", "lstm.forward"]\npoints = 5\n'
-    with pytest.raises(QbankError, match=r"question 1 \(lstm.forward\) needs a calculator.*calculator = true"):
+    text = '[exam]\ntitle = "t"\n[[question]]\npool = ["vit.patch_embedding", "loss.bce_grad"]\npoints = 5\n'
+    with pytest.raises(QbankError, match=r"question 1 \(loss.bce_grad\) needs a calculator.*calculator = true"):
         spec.parse(text, "exam.toml", Path("."))
     assert spec.parse(text.replace('"t"\n', '"t"\ncalculator = true\n'), "exam.toml", Path(".")).calculator
 

@@ -84,6 +84,9 @@ SPEC_CASES = {
     "pool repeats a member": (
         {"exam.toml": exam_spec(questions='[[question]]\npool = ["bn.statistics", "bn.statistics"]\npoints = 2\n')},
         BUILD, {}, "up to 100 different generator ids"),
+    "pool of members with other parts": (
+        {"exam.toml": exam_spec(questions='[[question]]\npool = ["conv.receptive_field", "bn.statistics"]\npoints = 8\n')},
+        BUILD, {}, "conv.receptive_field has 1 part, bn.statistics 4"),
     "params on a pool": (
         {"exam.toml": exam_spec(questions='[[question]]\npool = ["bn.statistics"]\npoints = 2\nparams = {}\n')},
         BUILD, {}, "pins params for a pool"),

@@ -135,3 +135,94 @@ def test_a_name_with_the_joiners_its_script_needs_prints_and_a_bidi_override_is_
     assert persian.replace("\u200c", "") in pdf_pages(exam)[0]  # pdftotext drops the non-joiner itself
     with pytest.raises(QbankError, match=r"line 2: the name holds the control character U\+202E"):
         roster.read(tmp_path / "r.csv", "id,name\ns1,Ada\u202eecalevoL\n", None)
+
+
+# A Canvas gradebook export as lib/gradebook_exporter.rb in instructure/canvas-lms writes it: the
+# header; a posting row (every person cell empty, "Manual Posting" over each assignment posted by
+# hand, "Muted" before Canvas had posting policies) when one is; "    Points Possible" with four
+# leading spaces; the students sorted by name; Canvas's test student ("Student, Test", a hashed
+# login, no SIS id) last. The totals columns say "(read only)" in the Points Possible row.
+CANVAS_HEADER = ("Student,ID,SIS User ID,SIS Login ID,Section,Midterm (87568490),Quiz 1 (87568491),"
+                 "Quizzes Current Score,Quizzes Final Score,Current Score,Unposted Current Score,Final Score,"
+                 "Unposted Final Score\n")
+CANVAS_ROWS = {
+    "posting": ",,,,,Manual Posting,,,,,,,\n",
+    "posting, anonymous": ",,,,,Manual Posting (scores hidden from instructors),Manual Posting,,,,,,\n",
+    "muted": ",,,,,Muted,,,,,,,\n",
+    "muted, old": "Muted assignments do not impact Current and Final score columns,,,,,Muted,,,,,,,\n",
+    "points": "    Points Possible,,,,,60.00,10.00,(read only),(read only),(read only),(read only),(read only),"
+              "(read only)\n",
+}
+CANVAS_STUDENTS = ('"Ðurić-Łukasiewicz, Zoë",101,s1001,zoe,Section 1,48.00,8.00,80.00,80.00,80.00,80.00,80.00,'
+                   '80.00\n'
+                   '"Müller, José",102,s1002,jose,Section 1,,9.00,90.00,90.00,90.00,90.00,15.00,15.00\n'
+                   '"Øberg, Åsa",103,s1003,asa,Section 2,42.00,7.00,70.00,70.00,70.00,70.00,70.00,70.00\n')
+CANVAS_TEST = ('"Student, Test",4411,,9f2c6a1e0b7d4c3a8e5f1b2d6c9a0e4f7b3d8c1a,"Section 1 and Section 2",'
+               ',,,,,,,\n')
+COLUMNS_NAMED = {
+    "found": ("", ["s1001", "s1002", "s1003"], NAMES),
+    "ids and name named": ('roster_columns = { id = ["SIS User ID", "ID"], name = "Student" }',
+                           ["s1001", "s1002", "s1003"], NAMES),
+    "login as id": ('roster_columns = { id = "SIS Login ID", name = "Student" }', ["zoe", "jose", "asa"], NAMES),
+    "section as name": ('roster_columns = { id = "ID", name = "Section" }', ["101", "102", "103"],
+                        ["Section 1", "Section 1", "Section 2"]),
+}
+
+
+def canvas_export(*kinds: str, test_student: bool = False) -> str:
+    return CANVAS_HEADER + "".join(CANVAS_ROWS[kind] for kind in kinds) + CANVAS_STUDENTS + (
+        CANVAS_TEST if test_student else "")
+
+
+@pytest.mark.parametrize("columns", sorted(COLUMNS_NAMED))
+@pytest.mark.parametrize("kinds, test_student", [
+    (("points",), False), (("posting",), False), (("posting, anonymous",), False), (("muted",), False),
+    (("muted, old",), False), ((), True),
+    (("posting", "points"), True), (("posting, anonymous", "points"), True), (("muted, old", "points"), True),
+], ids=lambda value: "+".join(value) if isinstance(value, tuple) else ("test student" if value else "-"))
+def test_every_row_canvas_writes_that_is_no_student_is_skipped_with_or_without_roster_columns(
+        kinds, test_student, columns, tmp_path):
+    extra, ids, names = COLUMNS_NAMED[columns]
+    exam = spec.load(write_exam(tmp_path, canvas_export(*kinds, test_student=test_student), extra))
+    assert [(s.id, s.name) for s in exam.students] == list(zip(ids, names))
+
+
+def test_canvas_exports_without_sis_ids_or_with_first_and_last_names_skip_the_same_rows(tmp_path):
+    """A teacher who may not see SIS ids gets no "SIS User ID" column; "Show first and last names"
+    in the gradebook's settings writes "LastName","FirstName" for "Student", the labels in LastName."""
+    no_sis = ("Student,ID,SIS Login ID,Section,Midterm (87568490),Current Score\n"
+              ",,,,Manual Posting,\n"
+              "    Points Possible,,,,60.00,(read only)\n"
+              '"Müller, José",102,jose,Section 1,50.00,83.33\n'
+              '"Student, Test",4411,9f2c6a1e0b7d4c3a8e5f1b2d6c9a0e4f7b3d8c1a,Section 1,,\n')
+    assert [(s.id, s.name) for s in roster.read(tmp_path / "r.csv", no_sis)] == [("102", "José Müller")]
+    first_last = ("LastName,FirstName,ID,SIS User ID,SIS Login ID,Section,Midterm (87568490)\n"
+                  ",,,,,,Manual Posting\n"
+                  "    Points Possible,,,,,,60.00\n"
+                  "Müller,José,102,s1002,jose,Section 1,50.00\n"
+                  "Student,Test,4411,,9f2c6a1e0b7d4c3a8e5f1b2d6c9a0e4f7b3d8c1a,Section 1,\n")
+    assert [(s.id, s.name) for s in roster.read(tmp_path / "r.csv", first_last)] == [("s1002", "José Müller")]
+    named = roster.columns_from_spec({"id": "SIS Login ID", "name": ["FirstName", "LastName"]}, "[exam] roster_columns")
+    assert [(s.id, s.name) for s in roster.read(tmp_path / "r.csv", first_last, named)] == [("jose", "José Müller")]
+
+
+def test_a_student_called_test_student_who_has_an_sis_id_is_kept():
+    text = canvas_export("points") + '"Student, Test",104,s1004,test,Section 1,,,,,,,,\n'
+    assert [s.id for s in roster.read(Path("r.csv"), text)][-1] == "s1004"
+
+
+@pytest.mark.parametrize("bad_row", [
+    ",,,,,48.00,8.00,80.00,80.00,80.00,80.00,80.00,80.00\n",  # grades, but nobody: not Canvas's
+    '"Lovelace, Ada",,,,,48.00,,,,,,,\n',  # a student whose ids were cleared
+    ",,,,,Manual Posting,Lovelace,,,,,,\n",  # a posting row with more than Canvas's labels in it
+    "Points,,,,,60.00,,,,,,,\n",  # no label of Canvas's
+])
+@pytest.mark.parametrize("extra", ["", 'roster_columns = { id = "SIS User ID", name = "Student" }'])
+def test_a_row_of_a_canvas_export_that_names_nobody_otherwise_is_refused_in_one_line(bad_row, extra, tmp_path):
+    text = canvas_export("posting", "points").replace(CANVAS_STUDENTS, bad_row + CANVAS_STUDENTS)
+    with pytest.raises(QbankError) as error:
+        spec.load(write_exam(tmp_path, text, extra))  # line 4: after the header, posting and points rows
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / 'students.csv'}: line 4 has no student id ('SIS User ID'")
+    assert message.endswith("; fill it in, or delete the line if it is no student")

@@ -19,8 +19,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pylatex.utils import escape_latex
-
 # The font encodings pdfLaTeX documents load (pylatex's T1 with textcomp, and LaTeX's defaults).
 ENCODING_FILES = ("t1enc.dfu", "ts1enc.dfu", "ot1enc.dfu", "omsenc.dfu")
 INSTALL_HINT = "apt-get install texlive-luatex fonts-noto-core fonts-noto-cjk fontconfig (make exam does)"
@@ -169,6 +167,9 @@ _LIGATURE_PAIR = re.compile(r"(?<=`)(?=`)|(?<=')(?=')|(?<=[!?])(?=`)|(?<=<)(?=<)
 
 
 def _escape(text: str) -> str:
+    # pylatex here only: escaping is for PDFs, and an LMS-only build reads its roster through this module
+    from pylatex.utils import escape_latex
+
     # pylatex writes ^ as an accent (\^{}); \textasciicircum is the caret itself
     escaped = escape_latex(text).replace(r"\^{}", r"\textasciicircum{}").replace("{-}", "-")
     return _LIGATURE_PAIR.sub(r"\\kern0pt{}", escaped)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from dataclasses import replace
 from typing import ClassVar
 
@@ -28,6 +29,10 @@ MAX_ATTEMPTS = 200
 # Consecutive draws that repeat params already tried before the pins are taken to fix the outcome
 # (a draw space of k values repeats 30 times in a row with chance at most ((k-1)/k)^30 per try).
 MAX_REPEATS = 30
+# The time calibration of Generator.minutes.
+MINUTES_READING = 1
+MINUTES_PER_WEIGHT = 1.5
+MINUTES_PER_EXTRA_LINE = 0.5
 
 
 class Generator:
@@ -47,9 +52,36 @@ class Generator:
     # Each answer's name in the statement's notation (LaTeX), for the key: "i_#" labels the entries
     # of a vector (or the rows of a matrix) i_1, i_2, ...; an answer without one is keyed by its name.
     labels: ClassVar[dict[str, str]] = {}
+    # The options of each answer in words, the right one among them: in an LMS a words answer is a
+    # choice (no LMS grades free text), its options in alphabetical order, worth its part's points.
+    options: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Each answer that is the index of a symbol (which g_i is the forget gate: 3), by the symbol's
+    # name: an LMS field that matches typed text then also accepts g3, g_3 and g_{3}.
+    index_symbols: ClassVar[dict[str, str]] = {}
     # What check() refuses beyond the declared ranges, one short phrase each, for `describe`:
     # an instructor pinning values learns the limits before hitting them.
     refuses: ClassVar[tuple[str, ...]] = ()
+    # Form choices that are not parameters (a kernel's size, a number of steps: see Draw.form), with
+    # the values a pin may take. A spec pins them like parameters; a pinned one fixes the slot's form
+    # and every version still draws its own values (pinning kernel_size keeps the kernels random).
+    forms: ClassVar[dict[str, Param]] = {}
+    # Form choices drawn only on the way to a parameter that is form, and pinned through it (a GRU's
+    # bias and convention decide its bias_vectors): kept in the slot's form, never listed or pinned.
+    hidden_forms: ClassVar[tuple[str, ...]] = ()
+
+    def minutes(self, parts: tuple[Part, ...]) -> int:
+        """Minutes a prepared student needs for a variant with these parts (the same for every
+        version of a slot: parts depend on the form only).
+
+        The calibration, the same for every generator: MINUTES_READING to read the statement, then
+        MINUTES_PER_WEIGHT for each unit of a part's weight (one unit is one short calculation: a
+        shape, a count, one dot product row), and MINUTES_PER_EXTRA_LINE for each line of working a
+        part declares beyond its weight (Part.work: the steps of a derivative through time, the terms
+        of a sum of logarithms), rounded up to whole minutes. A generator whose work is heavier than
+        its weights say declares Part.work, not a number of minutes of its own."""
+        work = sum(MINUTES_PER_WEIGHT * part.weight + MINUTES_PER_EXTRA_LINE * max(0, (part.work or 0) - part.weight)
+                   for part in parts)
+        return math.ceil(MINUTES_READING + work)
 
     def sample(self, draw: "Draw") -> dict:
         raise NotImplementedError
@@ -149,15 +181,24 @@ class Draw:
 
 
 def parse_params(gen: Generator, raw: dict) -> dict:
-    """Parse user or sampled params against the declarations; unknown names are errors."""
-    unknown = sorted(set(raw) - set(gen.params))
+    """Parse user or sampled params against the declarations, parameters and form choices (pins
+    may name either); unknown names are errors."""
+    declared = gen.params | gen.forms
+    unknown = sorted(set(raw) - set(declared))
     if unknown:
         name = unknown[0]
-        close = difflib.get_close_matches(name, gen.params, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(gen.params)
-        raise BadParam(name, f"{gen.id} has no such parameter; {hint}")
+        close = difflib.get_close_matches(name, declared, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(declared)
+        raise BadParam(name, f"{gen.id} has no such parameter or form choice; {hint}")
     return {name: None if raw[name] is None and decl.default is None else decl.parse(raw[name], name)
-            for name, decl in gen.params.items() if name in raw}
+            for name, decl in declared.items() if name in raw}
+
+
+def split_pins(gen: Generator, pins: dict | None) -> tuple[dict, dict]:
+    """Parsed pins as (parameters, form choices that are not parameters)."""
+    parsed = parse_params(gen, pins or {})
+    return ({name: value for name, value in parsed.items() if name in gen.params},
+            {name: value for name, value in parsed.items() if name not in gen.params})
 
 
 def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict | None = None) -> Variant:
@@ -167,12 +208,14 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
     A drawn variant that is degenerate, whose answers break the generator's declared bounds or
     whose exact answers are too long to keep is drawn again, so none of these happens by chance;
     only pins can force the first two, and the last is refused."""
-    pinned = parse_params(gen, pins or {})
+    pinned, form_pins = split_pins(gen, pins)
+    # a pinned form choice is the slot's choice (the slot's own form was drawn with the same pins)
+    fixed_form = (form or {}) | form_pins
     rng = variant_rng(seed, gen.id, gen.version)
     tried: set[str] = set()
     repeats = 0
     for attempt in range(MAX_ATTEMPTS):
-        draw = Draw(rng, pinned, form)
+        draw = Draw(rng, pinned, fixed_form)
         # pins win even over names the sampler does not mention (e.g. a declared default)
         params = _complete(gen, parse_params(gen, gen.sample(draw)) | pinned)
         key = _params_key(gen, params)
@@ -184,6 +227,7 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
         if repeats and not final:
             continue
         try:
+            _check_form_pins_used(gen, form_pins, draw, pinned)
             gen.check(params)
             solved = gen.solve(params)
             # a draw past the bounds is known before its answers take their canonical form (most of
@@ -194,14 +238,24 @@ def make_variant(gen: Generator, seed: int, pins: dict | None = None, form: dict
         except IllPosed as exc:
             if not final:
                 continue
-            raise _blamed_on_pins(exc, pinned) from None
+            raise _blamed_on_pins(exc, pinned | form_pins) from None
         except AnswerTooLong as exc:
             if not final:
                 continue
-            raise exc.on(pinned) from None
+            raise exc.on(pinned | form_pins) from None
         if final or rejection(gen, params, variant.answers) is None:
             return variant
     raise AssertionError("unreachable")
+
+
+def _check_form_pins_used(gen: Generator, form_pins: dict, draw: "Draw", pinned: dict) -> None:
+    """A pinned form choice the draw never asked for (the value it sizes was pinned too, or the
+    other choices leave it out) would be silently ignored: another draw may use it, else it is refused."""
+    unused = sorted(set(form_pins) - set(draw.chosen_form))
+    if unused:
+        others = f" with the pinned {', '.join(sorted(pinned))}" if pinned else " in this form"
+        raise IllPosed(unused[0], f"{gen.id} does not use this form choice{others}; "
+                                  f"remove the pin of {unused[0]}, or the pins that decide it")
 
 
 def _params_key(gen: Generator, params: dict) -> str:

@@ -109,13 +109,18 @@ class Choice(Param):
         self.options = options
 
     def describe(self):
-        return "one of " + ", ".join(repr(o) for o in self.options)
+        return "one of " + ", ".join(_option_text(o) for o in self.options)
 
     def parse(self, raw, name):
         """The declared option itself: a pinned 1.0 or "1" is the option 1, so a generator never
         sees the float or the string (1.0 in a sum would make the exact answer a float)."""
         if isinstance(raw, str) and raw in self.options:
             return raw
+        # an option that is a shape such as (3, 5): a pinned list [3, 5] is that option
+        if isinstance(raw, (list, tuple)) and not any(isinstance(x, bool) for x in raw):
+            shapes = [option for option in self.options if isinstance(option, tuple)]
+            if tuple(raw) in shapes:
+                return shapes[shapes.index(tuple(raw))]
         numbers = [option for option in self.options if not isinstance(option, str)]
         if numbers and not isinstance(raw, bool) and isinstance(raw, (int, float, str)):
             try:
@@ -125,6 +130,13 @@ class Choice(Param):
             if number is not None and number in numbers:
                 return numbers[numbers.index(number)]
         raise BadParam(name, f"expected {self.describe()}, got {raw!r}")
+
+
+def _option_text(option) -> str:
+    """An option as a spec writes it: "keras", 2, 1/2, [3, 5]."""
+    if isinstance(option, tuple):
+        return "[" + ", ".join(map(_option_text, option)) + "]"
+    return repr(option) if isinstance(option, str) else str(option)
 
 
 class Vector(Param):

@@ -5,13 +5,18 @@ the version number, or the student id with a roster, so a student keeps the
 same exam when the roster grows. With a secret, the secret's salt joins the
 master seed in every derivation (ExamSpec.master).
 
+A slot has one form, so every version of it has the same parts, points and answer shapes: a
+pool's first member draws the slot's form, every other member draws a form that gives the same
+answer sheet (slot_forms), and a pool none of whose forms can is refused when the spec is read
+(check_slots).
+
 Versions are made one at a time (iter_plan), so a build of thousands streams.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from qbank.core import registry
@@ -76,7 +81,7 @@ def plan(spec: ExamSpec) -> list[Version]:
 
 def iter_plan(spec: ExamSpec) -> Iterator[Version]:
     """The versions of plan(), made one at a time."""
-    forms: dict = {}  # (slot, generator id) -> the form every version of that slot keeps
+    forms: dict = {}  # slot -> {generator id: the form every version of that slot keeps}
     codes = version_codes(spec)
     for index in range(len(codes)):
         yield _version(spec, index, codes[index], forms)
@@ -89,9 +94,131 @@ def _version(spec: ExamSpec, index: int, code: str, forms: dict) -> Version:
     return Version(index + 1, code, student, questions)
 
 
+# A pool member other than the first draws forms until one gives the first member's answer sheet,
+# at most this many times (a form of three equally likely ones is missed with chance (2/3)^100).
+FORM_DRAWS = 100
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """What one part puts on a version's answer sheet: the shape of each answer it asks for, its
+    points (None when part_points sets them) and the lines of working its answer box is sized for
+    (None unless fixed_layout sizes boxes by the part)."""
+
+    shapes: tuple[str, ...]
+    points: int | None  # the question's points split by the part weights
+    lines: int | None
+    weight: int = field(default=1, compare=False)  # for messages: equal points are fair whatever the weights
+
+
 def slot_form(spec: ExamSpec, slot: int, gen) -> dict:
-    """The form of one slot (per pool member): drawn once from the master seed and the slot."""
-    return make_variant(gen, derive_seed("form", spec.master, slot, gen.id), spec.questions[slot].params).form
+    """The form of one slot for one generator (per pool member), the same in every version."""
+    return slot_forms(spec, slot, [gen.id])[gen.id]
+
+
+def slot_forms(spec: ExamSpec, slot: int, members=None) -> dict:
+    """The form of one slot for each pool member (or for the given members), from the master seed and
+    the slot: the first member draws the slot's form, every other member the first of its draws that
+    gives the same answer sheet (sheet()); a member with none among FORM_DRAWS is refused."""
+    pool = spec.questions[slot].pool
+    first = _form_variant(spec, slot, registry.get(pool[0]), 0)
+    wanted = sheet(spec, slot, registry.get(pool[0]), first)
+    forms = {pool[0]: first.form}
+    for gen_id in pool[1:] if members is None else [m for m in members if m != pool[0]]:
+        gen = registry.get(gen_id)
+        drawn = [_form_variant(spec, slot, gen, 0)]
+        while sheet(spec, slot, gen, drawn[-1]) != wanted and len(drawn) < FORM_DRAWS:
+            drawn.append(_form_variant(spec, slot, gen, len(drawn)))
+        if sheet(spec, slot, gen, drawn[-1]) != wanted:
+            raise QbankError(_unfair_pool(spec, slot, (pool[0], wanted), (gen_id, sheet(spec, slot, gen, drawn[0]))))
+        forms[gen_id] = drawn[-1].form
+    return forms
+
+
+def _form_variant(spec: ExamSpec, slot: int, gen, draw: int) -> Variant:
+    # the first draw's seed is the one every slot had before pools were matched: forms stay as built
+    parts = ("form", spec.master, slot, gen.id) + ((draw,) if draw else ())
+    return make_variant(gen, derive_seed(*parts), spec.questions[slot].params)
+
+
+def sheet(spec: ExamSpec, slot: int, gen, variant: Variant) -> tuple[SheetPart, ...]:
+    """What a version's answer sheet gets from this variant's form: per part the answer shapes, the
+    points and, with fixed_layout, the box's lines of working (the same for every variant of a form)."""
+    qspec = spec.questions[slot]
+    parts = render_variant(gen, variant).parts
+    weights = [part.weight for part in parts]
+    split = split_points(qspec.points, weights) if qspec.points >= len(parts) else weights
+    sized = spec.fixed_layout and qspec.answer_space is None
+    return tuple(SheetPart(tuple(answer_shape(variant.answers[name].exact) for name in part.answers),
+                           None if qspec.part_points is not None else points,
+                           (part.work if part.work is not None else part.weight) if sized else None, part.weight)
+                 for part, points in zip(parts, split))
+
+
+def answer_shape(value) -> str:
+    """An answer's shape as a student sees it: "a scalar", "a 3-vector", "a 2x2 matrix" or "words"."""
+    if isinstance(value, str):
+        return "words"
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return f"a {len(value)}x{len(value[0])} matrix"
+    return f"a {len(value)}-vector" if isinstance(value, tuple) else "a scalar"
+
+
+def _unfair_pool(spec: ExamSpec, slot: int, first: tuple, other: tuple) -> str:
+    """One line: which members differ and how (parts, answer shapes, points, box heights), and the fix."""
+    (first_id, want), (other_id, got) = first, other
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if len(want) != len(got):
+        differs = [f"{first_id} has {_count(len(want), 'part')}, {other_id} {len(got)}"]
+    else:
+        differs = [f"part ({letters[i]}) asks for {' and '.join(a.shapes)} in {first_id} but "
+                   f"{' and '.join(b.shapes)} in {other_id}" for i, (a, b) in enumerate(zip(want, got))
+                   if a.shapes != b.shapes]
+        if len(differs) > 2:
+            differs[2:] = [f"{len(differs) - 2} more parts differ"]
+    fix = ("make a pool of members with the same parts and answer shapes (python -m qbank describe ID "
+           "lists them), or give each member its own question")
+    if not differs and [p.points for p in want] != [p.points for p in got]:
+        differs = [f"its parts get {_listed(p.points for p in want)} points in {first_id} (weights "
+                   f"{_listed(p.weight for p in want)}) but {_listed(p.points for p in got)} in {other_id} "
+                   f"(weights {_listed(p.weight for p in got)})"]
+        fix = f"give part_points = [...] ({len(want)} entries adding up to {spec.questions[slot].points})"
+    elif not differs:
+        differs = [f"part ({letters[i]})'s answer box is sized for {a.lines} lines of working in {first_id} but "
+                   f"{b.lines} in {other_id}" for i, (a, b) in enumerate(zip(want, got)) if a.lines != b.lines]
+        fix = "give answer_space = CM (the same height for every part's box)"
+    return (f"{spec.source}: question {slot + 1}: the pool's members give versions different questions in this "
+            f"exam: {'; '.join(differs)} (none of {FORM_DRAWS} forms of {other_id} matches {first_id}, the "
+            f"first member, whose form is the slot's); {fix}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _listed(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def check_slots(spec: ExamSpec) -> None:
+    """What the spec is refused for when read: a pool whose members cannot all give the first
+    member's answer sheet, and part_points whose entries are not the slot's parts."""
+    for slot, qspec in enumerate(spec.questions):
+        if len(qspec.pool) == 1 and qspec.part_points is None:
+            continue
+        where = f"{spec.source}: question {slot + 1}"
+        gen_id = qspec.pool[0]
+        try:
+            gen = registry.get(gen_id)
+            slot_forms(spec, slot)
+            if qspec.part_points is not None:
+                parts = sheet(spec, slot, gen, _form_variant(spec, slot, gen, 0))
+                if len(qspec.part_points) != len(parts):
+                    raise QbankError(f"{where}: part_points has {len(qspec.part_points)} entries but the question "
+                                     f"({'pool' if len(qspec.pool) > 1 else gen_id}) has {_count(len(parts), 'part')} "
+                                     f"in this exam; give {len(parts)} entries or remove part_points")
+        except BadParam as exc:
+            raise QbankError(f"{where} ({gen_id}) params: {exc}") from None
 
 
 def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Question:
@@ -101,13 +228,15 @@ def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Questio
     gen_id = pool[derive_seed("pool", spec.master, key, slot) % len(pool)] if len(pool) > 1 else pool[0]
     try:
         gen = registry.get(gen_id)
-        if (slot, gen_id) not in forms:
-            forms[slot, gen_id] = slot_form(spec, slot, gen)
-        variant = make_variant(gen, derive_seed("question", spec.master, key, slot), qspec.params, forms[slot, gen_id])
+        if slot not in forms:
+            forms[slot] = {}
+        if gen_id not in forms[slot]:
+            forms[slot] |= slot_forms(spec, slot, [gen_id])
+        variant = make_variant(gen, derive_seed("question", spec.master, key, slot), qspec.params, forms[slot][gen_id])
     except BadParam as exc:
         raise QbankError(f"{where} ({gen_id}) params: {exc}") from None
     except QbankError as exc:
-        raise QbankError(f"{where}: {exc}") from None
+        raise QbankError(exc if str(exc).startswith(where) else f"{where}: {exc}") from None
     rendered = render_variant(gen, variant)
     return Question(slot + 1, qspec.points, _part_points(qspec, rendered, where, code), variant, rendered,
                     qspec.answer_space)

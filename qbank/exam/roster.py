@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,19 +33,27 @@ class Columns:
     id: tuple[str, ...]
     name: tuple[str, ...]
     last_first: bool = False  # the name is "Last, First" (Canvas) and is printed "First Last"
-    canvas: bool = False  # a Canvas gradebook: its "Points Possible" and test-student rows are skipped
+    canvas: bool = False  # a Canvas gradebook: the rows Canvas writes that are no student are skipped
 
 
-# Known exports, tried in order; a header matches when it has the id's first column and every name column.
+# Known exports, tried in order; a header matches when it has one of the id columns and every name column.
 LAYOUTS = (
     Columns(("id",), ("name",)),
-    Columns(("SIS User ID", "ID"), ("Student",), last_first=True, canvas=True),  # a Canvas gradebook export
+    Columns(("SIS User ID", "ID"), ("Student",), last_first=True),  # a Canvas gradebook export
+    Columns(("SIS User ID", "ID"), ("FirstName", "LastName")),  # one with "Show first and last names"
     Columns(("ID number", "Email address"), ("First name", "Last name")),  # a Moodle export
 )
-# Rows of a Canvas gradebook export that are no students, by their "Student" cell; the header of
-# such an export has these columns, whichever columns roster_columns reads.
-CANVAS_NON_STUDENTS = {"points possible", "student, test"}
-CANVAS_HEADER = {"student", "sis user id"}
+
+# A Canvas gradebook export (lib/gradebook_exporter.rb in instructure/canvas-lms) writes a person in
+# its first columns: the name ("Student", or "LastName" and "FirstName"), then the columns below.
+# Every student row has Canvas's "ID"; above the students Canvas writes rows with all of these
+# empty that carry only its labels: "    Points Possible" in the name cell, and a posting row
+# (once "Muted") with "Manual Posting" over each assignment posted by hand.
+CANVAS_HEADER = {"id", "sis login id", "section"}
+CANVAS_PERSON = ("ID", "SIS User ID", "SIS Login ID", "Integration ID", "Root Account", "Section")
+CANVAS_LABEL = re.compile(r"(points possible|manual posting|muted)\b", re.IGNORECASE)  # "Manual Posting (...)" too
+# Canvas's test student ("Test Student", in Student View) has no SIS id; Canvas writes it last.
+CANVAS_TEST_STUDENT = "student, test"
 HINT = ("give a CSV with columns id,name, a Canvas or Moodle export, or name the columns with "
         "roster_columns = { id = \"...\", name = [\"...\", \"...\"] } in [exam]")
 
@@ -82,10 +91,10 @@ def _delimiter(text: str) -> str:
 
 def _layout(header: list[str], columns: Columns | None, path: Path) -> Columns:
     present = {name.casefold() for name in header}
-    candidates = (_in_export(columns, present),) if columns else LAYOUTS
-    for layout in candidates:
-        if layout.id[0].casefold() in present and all(n.casefold() in present for n in layout.name):
-            return layout
+    for layout in (columns,) if columns else LAYOUTS:
+        ids = layout.id[:1] if columns else layout.id  # roster_columns' first id column must be there
+        if any(i.casefold() in present for i in ids) and all(n.casefold() in present for n in layout.name):
+            return _in_export(layout, present)
     if columns:
         missing = next(n for n in (*columns.id[:1], *columns.name) if n.casefold() not in present)
         raise QbankError(f"{path}: roster_columns names the column '{missing}', which the header line lacks "
@@ -97,11 +106,30 @@ def _layout(header: list[str], columns: Columns | None, path: Path) -> Columns:
 
 
 def _in_export(columns: Columns, present: set[str]) -> Columns:
-    """Named columns of a Canvas export read it as the automatic detection does: without its
-    non-student rows, and its "Student" column ("Last, First") printed "First Last"."""
-    if not CANVAS_HEADER <= present:
-        return columns
+    """Any columns of a Canvas export, found or named, read it alike: without the rows that are no
+    student, and its "Student" column ("Last, First") printed "First Last"."""
+    if not (CANVAS_HEADER <= present and ("student" in present or {"lastname", "firstname"} <= present)):
+        return replace(columns, canvas=False)
     return replace(columns, canvas=True, last_first=tuple(n.casefold() for n in columns.name) == ("student",))
+
+
+def _is_canvas_label(text: str) -> bool:
+    """A label of Canvas's: "Points Possible", "Manual Posting (scores hidden from instructors)", "Muted"."""
+    return CANVAS_LABEL.match(text.strip()) is not None
+
+
+def _canvas_non_student(row: list[str], cell) -> bool:
+    """A row of a Canvas export that is no student: one naming nobody (no id, no login, no section)
+    whose name cell is a label of Canvas's, or whose name cell is empty and every filled cell a label
+    (the posting row); or Canvas's test student."""
+    name = cell("Student") or ", ".join(n for n in (cell("LastName"), cell("FirstName")) if n)
+    if name.casefold() == CANVAS_TEST_STUDENT and not cell("SIS User ID"):
+        return True
+    if any(cell(column) for column in CANVAS_PERSON):
+        return False
+    if name:
+        return _is_canvas_label(name)
+    return all(_is_canvas_label(value) for value in row if value.strip())
 
 
 def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int) -> Student | None:
@@ -111,7 +139,7 @@ def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int
 
     if not any(cell.strip() for cell in row):
         return None  # a blank line
-    if layout.canvas and cell("Student").casefold() in CANVAS_NON_STUDENTS:
+    if layout.canvas and _canvas_non_student(row, cell):
         return None
     names = [cell(column) for column in layout.name]
     if layout.last_first:
@@ -119,6 +147,10 @@ def _student(row: list[str], layout: Columns, where: dict, path: Path, line: int
         names = [first.strip(), last.strip()]
     sid = next((value for value in map(cell, layout.id) if value), "")
     name = " ".join(n for n in names if n)
+    if not sid:
+        columns = " and ".join(f"'{column}'" for column in layout.id)
+        raise QbankError(f"{path}: line {line} has no student id ({columns} {'are' if len(layout.id) > 1 else 'is'} "
+                         f"empty); fill it in, or delete the line if it is no student")
     _check_text(sid, "id", MAX_ID_CHARS, path, line)
     _check_text(name, "name", MAX_NAME_CHARS, path, line)
     return Student(sid, name)
@@ -131,8 +163,6 @@ JOINERS = {"\u200c", "\u200d"}
 
 
 def _check_text(text: str, column: str, limit: int, path: Path, line: int) -> None:
-    if column == "id" and not text:
-        raise QbankError(f"{path}: line {line} has no student id")
     if len(text) > limit:
         raise QbankError(f"{path}: line {line}: the {column} has {len(text)} characters; at most {limit}")
     bad = next((c for c in text if unicodedata.category(c)[0] == "C" and c not in JOINERS), None)

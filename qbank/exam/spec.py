@@ -4,7 +4,9 @@
     [[question]]                generator or pool, points, part_points, params
 
 Every problem is a QbankError naming the file and the key, found before any work: sizes are
-bounded (qbank.core.limits), every pool member and every pin is checked when the spec is read.
+bounded (qbank.core.limits), every pool member and every pin is checked when the spec is read, and
+so is every slot's answer sheet: a pool whose members cannot give the same parts, points and answer
+shapes is refused, naming the members and what differs.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         raise QbankError(f"{source}: [exam] fixed_layout must be true or false, not {_brief(fixed_layout)}")
     questions = tuple(_question(q, source, f"question {i}") for i, q in enumerate(questions, 1))
     _check_generators(questions, calculator, source)
-    return ExamSpec(
+    return _checked_slots(ExamSpec(
         source=source, sha256=hashlib.sha256(text.encode()).hexdigest(),
         title=_text(exam, "title", source, "[exam]", required=True),
         course=_text(exam, "course", source, "[exam]"), date=_text(exam, "date", source, "[exam]"),
@@ -174,7 +176,16 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
         paper=paper, duration=_text(exam, "duration", source, "[exam]"),
         formats=check_formats(exam.get("formats", ["pdf"]), f"{source}: [exam] formats"), fixed_layout=fixed_layout,
         honour_line=_honour_line(exam, source),
-    )
+    ))
+
+
+def _checked_slots(spec: ExamSpec) -> ExamSpec:
+    """The spec, once every slot gives each version the same answer sheet: a pool's members the same
+    parts, points and answer shapes, part_points one entry per part (qbank.exam.plan.check_slots).
+    Forms come from the master seed, so a new seed is checked again."""
+    from qbank.exam import plan  # plan reads ExamSpec: imported here, not at the top
+    plan.check_slots(spec)
+    return spec
 
 
 # The pledge `honour_line = true` prints; a string prints as given.
@@ -236,7 +247,7 @@ def with_overrides(spec: ExamSpec, versions: int | None, seed: int | None) -> Ex
         if spec.students:
             raise QbankError("--versions cannot be used with a roster: the roster sets one version per student")
         spec = replace(spec, versions=versions)
-    return spec if seed is None else replace(spec, seed=seed)
+    return spec if seed is None or seed == spec.seed else _checked_slots(replace(spec, seed=seed))
 
 
 def _question(q, source: str, where: str) -> QuestionSpec:

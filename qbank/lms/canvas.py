@@ -5,14 +5,17 @@ variants.
 A variant with one field is a `numerical_question`: the exact value with the key's
 tolerance as its margin. Any other is a `fill_in_multiple_blanks_question`, one blank per field:
 Canvas's numerical questions take one number, and a group that picked fields of different variants
-would ask nonsense, so a variant stays one item; a blank accepts every number with at most PLACES
-decimals within the tolerance, written with and without trailing zeros. The assessment follows the
-IMS QTI 1.2.1 DTD (the tests validate it) but for Canvas's `selection_extension` with
-`points_per_item`. Items stream to one temporary file per slot, joined when the build ends.
+would ask nonsense, so a variant stays one item; a blank matches typed text, so it lists every
+number with at most PLACES decimals within the tolerance in every way a student may write it
+(fields.accepted_texts), and the statement says to type at most PLACES decimals with a dot. The
+statement and the worked solution are boxed so that Canvas keeps them as HTML (HTML_BOX). The
+assessment follows the IMS QTI 1.2.1 DTD (the tests validate it) but for Canvas's
+`selection_extension` with `points_per_item`. Items stream to one temporary file per slot, joined when the build ends.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import shutil
 import zipfile
@@ -26,6 +29,12 @@ from qbank.exam.spec import ExamSpec
 from qbank.lms import fields
 
 DOCTYPE = '<!DOCTYPE questestinterop SYSTEM "ims_qtiasiv1p2p1.dtd">'
+# Every text/html mattext, in this box. QTIMigrationTool passes a text/html mattext on as escaped HTML
+# in a <div class="html"> (text/plain as <div class="text">, stored as text); Canvas's importer
+# (Qti::HtmlHelper#detect_html, for feedback) then unwraps a lone attribute-free <p>, <div> or <span>
+# and stores text, escaped, where a single text node remains: a one-paragraph solution became "&amp;".
+# A box with a class is not unwrapped, so feedback and statement are always stored as HTML.
+HTML_BOX = '<div class="qbank">{}</div>'
 # zip entries carry this time (the earliest a zip can hold), so the same build gives the same bytes
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -89,7 +98,7 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
-    numerical = len(entries) == 1
+    numerical = len(entries) == 1 and not entries[0].options
     element = ET.Element("item", ident=ident, title=f"Question {question.number}, version {version.code} "
                                                     f"({variant.generator} seed {variant.seed})")
     metadata = ET.SubElement(ET.SubElement(element, "itemmetadata"), "qtimetadata")
@@ -100,14 +109,14 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
         ET.SubElement(field, "fieldlabel").text = label
         ET.SubElement(field, "fieldentry").text = entry
     presentation = ET.SubElement(element, "presentation")
-    text = fields.statement(question, parts)
+    text = fields.statement(question, parts, blanks=not numerical)
     blanks = [f"b{i}" for i in range(1, len(entries) + 1)]
     if numerical:
         text += "".join(part.prompt for part in parts)
     else:
         names = iter(blanks)
         text += '<ol type="a">' + "".join(
-            f"<li>{part.prompt}<br>" + "<br>".join(f"{entry.label} = [{next(names)}]" for entry in part.entries)
+            f"<li>{part.prompt}<br>" + "<br>".join(_blank_line(entry, next(names)) for entry in part.entries)
             + "</li>" for part in parts) + "</ol>"
     _material(presentation, text)
     processing = ET.SubElement(element, "resprocessing")
@@ -116,16 +125,25 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
     if numerical:
         _numerical(presentation, processing, entries[0])
     else:
-        total = sum(entry.points for entry in entries)
+        # Canvas keeps no weight per blank: each counts 1/N of the item, as answer-key.csv's
+        # canvas_points says; the file says the same
         for blank, entry in zip(blanks, entries):
-            _blank(presentation, processing, blank, entry, fields.number(float(100 * entry.points / total)))
+            _blank(presentation, processing, blank, entry, fields.number(100 / len(entries)))
     feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
     _material(ET.SubElement(feedback, "flow_mat"), fields.feedback(question))
     return element
 
 
+def _blank_line(entry: fields.Entry, blank: str) -> str:
+    """A blank after its label; a words answer's blank after its lettered options, for the letter."""
+    if entry.options:
+        return f"{entry.label}: {fields.lettered(entry.options)}<br>Type the letter of your answer: [{blank}]"
+    return f"{entry.label} = [{blank}]"
+
+
 def _material(parent: ET.Element, html_text: str) -> None:
-    ET.SubElement(ET.SubElement(parent, "material"), "mattext", texttype="text/html").text = html_text
+    """HTML that Canvas stores as HTML: see HTML_BOX."""
+    ET.SubElement(ET.SubElement(parent, "material"), "mattext", texttype="text/html").text = HTML_BOX.format(html_text)
 
 
 def _numerical(presentation: ET.Element, processing: ET.Element, entry: fields.Entry) -> None:
@@ -148,19 +166,28 @@ def _margin(entry: fields.Entry) -> tuple[str, str]:
 
 
 def _blank(presentation: ET.Element, processing: ET.Element, blank: str, entry: fields.Entry, share: str) -> None:
-    """A blank that accepts each of the entry's spellings; its share of the score when one matches."""
+    """A blank that accepts each of the entry's spellings; its share of the score when one matches
+    (one condition a blank: a number has up to MAX_SPELLINGS spellings)."""
     response = ET.SubElement(presentation, "response_lid", ident=f"response_{blank}")
-    _material(response, blank)
-    choices = ET.SubElement(response, "render_choice")
-    texts = fields.accepted_texts(entry)
-    for number, text in enumerate(texts, 1):
-        label = ET.SubElement(choices, "response_label", ident=f"{blank}_{number}")
-        ET.SubElement(ET.SubElement(label, "material"), "mattext", texttype="text/plain").text = text
-    for number in range(1, len(texts) + 1):
-        condition = ET.SubElement(processing, "respcondition")
-        ET.SubElement(ET.SubElement(condition, "conditionvar"), "varequal",
-                      respident=f"response_{blank}").text = f"{blank}_{number}"
-        ET.SubElement(condition, "setvar", action="Add", varname="SCORE").text = share
+    ET.SubElement(ET.SubElement(response, "material"), "mattext", texttype="text/plain").text = blank
+    texts = tuple(fields.choice_texts(entry) if entry.options else fields.accepted_texts(entry))
+    choices, either = _choices(blank, texts)
+    response.append(ET.fromstring(choices))
+    condition = ET.SubElement(processing, "respcondition")
+    ET.SubElement(condition, "conditionvar").append(ET.fromstring(either))
+    ET.SubElement(condition, "setvar", action="Add", varname="SCORE").text = share
+
+
+@functools.lru_cache(maxsize=4096)
+def _choices(blank: str, texts: tuple[str, ...]) -> tuple[str, str]:
+    """A blank's render_choice of its texts, and the condition that any is chosen, as XML (written
+    as text, and the same blanks recur in every version: a blank lists up to MAX_SPELLINGS)."""
+    labels = "".join(f'<response_label ident="{blank}_{number}"><material><mattext texttype="text/plain">'
+                     f'{html.escape(text, quote=False)}</mattext></material></response_label>'
+                     for number, text in enumerate(texts, 1))
+    chosen = "".join(f'<varequal respident="response_{blank}">{blank}_{number}</varequal>'
+                     for number in range(1, len(texts) + 1))
+    return f"<render_choice>{labels}</render_choice>", f"<or>{chosen}</or>"
 
 
 def manifest(quiz: str) -> str:

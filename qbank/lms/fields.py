@@ -5,13 +5,15 @@ Numbers are written as LMSs read them: a dot, never a comma, at most 14 signific
 exponent. The tolerance is the answer key's (absolute): it accepts the correctly rounded value and
 the value reached by rounding intermediate results, nothing further off; exact integers get 0.
 A part that asks for the exact value asks, in an LMS, for PLACES decimal places instead: a
-numerical field cannot take 7/3. An answer in words (what the cell state holds) is no field: the
-LMS cannot grade it, its part's points go to the part's numbers, and the feedback shows it.
+numerical field cannot take 7/3. An answer in words (what the cell state holds) is a choice among
+the options its generator declares (no LMS grades free text), a field worth its share like any other.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import html
 import json
 import math
 from dataclasses import dataclass
@@ -26,6 +28,10 @@ from qbank.exam.spec import ExamSpec
 from qbank.lms.html import to_html
 
 SIGNIFICANT_DIGITS = 14  # Moodle keeps no more
+MINUS = "\u2212"  # the Unicode minus sign, as a formula copied from a page or a word processor types it
+# the most texts a Canvas blank lists: above what the bank's tolerances need (226 at most, over 200
+# versions of every generator), low enough that a wide tolerance cannot bloat the package
+MAX_SPELLINGS = 500
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,9 @@ class Entry:
     value: str  # the number as the LMS reads it
     tolerance: str  # absolute, as a number
     points: Fraction  # this field's share of the question's points
-    exact: object  # the exact scalar
+    exact: object  # the exact scalar, or the right option of a words answer
+    options: tuple[str, ...] = ()  # a words answer's options, the right one (value) among them
+    symbol: str = ""  # an index answer's symbol (g for the 3 of g_3), from the generator's index_symbols
 
 
 @dataclass(frozen=True)
@@ -56,28 +64,48 @@ def number(x: float) -> str:
 def parts(question: Question) -> list[LmsPart]:
     """The question's parts with their entries; a part's points are shared equally by its fields."""
     variant = question.variant
-    labels = registry.get(variant.generator).labels
+    gen = registry.get(variant.generator)
     result = []
     for part, points in zip(question.rendered.parts, question.part_points):
-        fields = [field for name in part.answers if not isinstance(variant.answers[name].exact, str)
-                  for field in _fields(name, variant.answers[name], labels.get(name))]
-        if not fields:
-            continue
+        fields = [(*field, gen.index_symbols.get(name, "")) for name in part.answers
+                  for field in _fields(name, variant.answers[name], gen.labels.get(name), gen.options.get(name, ()))]
         share = Fraction(points, len(fields))
-        entries = tuple(Entry(label, value, tolerance, share, exact) for label, value, tolerance, exact in fields)
+        entries = tuple(Entry(label, value, tolerance, share, exact, options, symbol)
+                        for label, value, tolerance, exact, options, symbol in fields)
         prompt = part.prompt.removesuffix(EXACT_ASK) + DECIMALS_ASK if part.prompt.endswith(EXACT_ASK) else part.prompt
         result.append(LmsPart(to_html(prompt), entries))
     return result
 
 
-def _fields(name: str, answer, label: str | None):
-    """(label HTML, value, tolerance, exact) for each scalar of a numeric answer, row-major."""
+def _fields(name: str, answer, label: str | None, options: tuple[str, ...]):
+    """(label HTML, value, tolerance, exact, options) for each scalar of a numeric answer, row-major;
+    one choice among its options for an answer in words."""
     value = answer.exact
+    if isinstance(value, str):
+        if value not in options:
+            raise ValueError(f"{name}: an answer in words needs its generator's options, the right one among them")
+        # in alphabetical order: the right option's place says nothing a declared order might
+        return [(_label(name, label, ()), value, "0", value, tuple(sorted(options)))]
     single = isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple)
     cells = list(_cells(value)) if not single else [((), value[0])]
     tolerances = scalars(answer.tolerances)  # each entry graded by its own, row-major as the cells
-    return [(_label(name, label, index), number(to_float(x)), number(t) if t else "0", x)
+    return [(_label(name, label, index), number(to_float(x)), number(t) if t else "0", x, ())
             for (index, x), t in zip(cells, tolerances)]
+
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def lettered(options: tuple[str, ...]) -> str:
+    """A words answer's options as HTML, lettered, for an LMS field that takes the letter."""
+    return " ".join(f"({letter}) {html.escape(option)}" for letter, option in zip(LETTERS, options))
+
+
+def choice_texts(entry: Entry) -> list[str]:
+    """What a blank accepts for a words answer: the right option's letter, bare or in parentheses,
+    in either case, or the option itself."""
+    letter = LETTERS[entry.options.index(entry.value)]
+    return [letter, letter.lower(), f"({letter})", f"({letter.lower()})", entry.value]
 
 
 def _cells(value, index: tuple[int, ...] = ()):
@@ -105,10 +133,17 @@ def _label(name: str, label: str | None, index: tuple[int, ...]) -> str:
     return r"\(" + text.replace("&", "&amp;").replace("<", "&lt;") + r"\)"
 
 
-def statement(question: Question, question_parts: list[LmsPart]) -> str:
-    """The question's statement as HTML, with how to type numbers when a field needs decimals."""
+def statement(question: Question, question_parts: list[LmsPart], blanks: bool = False) -> str:
+    """The question's statement as HTML, with how to type numbers when a field needs decimals; with
+    `blanks` (fields that match typed text, as Canvas's), for any number field, with the places and
+    forms accepted_texts accepts."""
     text = to_html(question.rendered.statement)
-    if any(e.tolerance != "0" for p in question_parts for e in p.entries):
+    numbers = [e for p in question_parts for e in p.entries if not e.options]
+    if blanks and numbers:
+        text += (f"<p>Type each number with a dot as the decimal point and at most {PLACES} decimal places "
+                 f"(2.5, not 2,5; no thousands separators); where a value does not end within {PLACES} "
+                 f"places, round it to {PLACES} (1/3 as 0.3333).</p>")
+    elif any(e.tolerance != "0" for e in numbers):
         text += (f"<p>Type numbers with a dot as the decimal separator (2.5, not 2,5); where a value does not "
                  f"end within {PLACES} decimal places, give {PLACES} (1/3 as 0.3333).</p>")
     return text
@@ -120,24 +155,64 @@ def feedback(question: Question) -> str:
 
 
 def accepted_texts(entry: Entry) -> list[str]:
-    """Every answer a string-matching field must accept: the numbers with at most PLACES decimals
-    within the tolerance, each with and without trailing zeros (for Canvas's blanks)."""
-    x, tolerance = Fraction(str(to_float(entry.exact))), Fraction(entry.tolerance)
-    if entry.tolerance == "0" and entry.exact.is_Rational and terminates(entry.exact, PLACES):
-        exact = Fraction(int(entry.exact.p), int(entry.exact.q))
-        return _spellings([exact])
-    step = Fraction(1, 10**PLACES)
-    low, high = math.ceil((x - tolerance) / step), math.floor((x + tolerance) / step)
-    return _spellings([k * step for k in range(low, high + 1)])
+    """Every text a string-matching field (a Canvas blank) must accept for a number: each value with
+    0 to PLACES decimals within the tolerance, written as a student may type it, with trailing zeros
+    (0.50, 2156.0) or without, without the leading zero (.5, -.5), with a + or the Unicode minus, zero
+    also as -0, -0.0 ...; an index answer (one whose generator declares its symbol: 3 for g_3) also as
+    g3, g_3 and g_{3}. Canvas ignores case and surrounding spaces. More decimals are not accepted (the
+    item says at most PLACES). At most MAX_SPELLINGS a field: past that, every value keeps its plain
+    spellings (as short as it ends, and with PLACES decimals) and the others go to the values nearest
+    the key first, so a wide tolerance narrows instead of bloating the file."""
+    return list(_accepted(type(entry.exact), entry.exact, entry.tolerance, entry.symbol))
 
 
-def _spellings(values: list[Fraction]) -> list[str]:
+# cached: matrices repeat their zeros and small integers (keyed by the type too: 1/2 == 0.5 in sympy)
+@functools.lru_cache(maxsize=4096)
+def _accepted(_kind: type, exact, tolerance_text: str, symbol: str) -> tuple[str, ...]:
+    x, tolerance = Fraction(str(to_float(exact))), Fraction(tolerance_text)
+    if tolerance_text == "0" and exact.is_Rational and terminates(exact, PLACES):
+        values = [Fraction(int(exact.p), int(exact.q))]
+    else:
+        step = Fraction(1, 10**PLACES)
+        low, high = math.ceil((x - tolerance) / step), math.floor((x + tolerance) / step)
+        near = round(x / step)  # no more values than spellings: a huge tolerance costs no time either
+        ks = range(max(low, near - MAX_SPELLINGS), min(high, near + MAX_SPELLINGS) + 1)
+        values = sorted((k * step for k in ks), key=lambda v: (abs(v - x), v))
+    plain = [text for value in values for text in _plain_spellings(value, symbol)]
+    more = [text for value in values for text in _other_spellings(value)]
+    return tuple(dict.fromkeys(plain + more))[:MAX_SPELLINGS]
+
+
+def _digits(value: Fraction, places: int) -> str:
+    """|value| with exactly `places` decimals (value has at most that many)."""
+    whole, decimals = divmod(abs(value.numerator) * 10**places // value.denominator, 10**places)
+    return f"{whole}.{decimals:0{places}d}" if places else str(whole)
+
+
+def _places(value: Fraction) -> int:
+    """The fewest decimals that write value (which has at most PLACES)."""
+    return next(d for d in range(PLACES + 1) if (value * 10**d).denominator == 1)
+
+
+def _plain_spellings(value: Fraction, symbol: str) -> list[str]:
+    """As short as the value ends and with PLACES decimals, - for a negative; an index with its symbol."""
+    sign = "-" if value < 0 else ""
+    texts = [sign + _digits(value, _places(value)), sign + _digits(value, PLACES)]
+    if symbol and value.denominator == 1 and value >= 0:
+        texts += [f"{symbol}{value}", f"{symbol}_{value}", f"{symbol}_{{{value}}}"]
+    return texts
+
+
+def _other_spellings(value: Fraction) -> list[str]:
+    """Every other way to type the value with at most PLACES decimals: trailing zeros, no leading zero,
+    a + or the Unicode minus; zero also with + or - (-0.0)."""
+    signs = ("", "+") if value > 0 else ("-", MINUS) if value < 0 else ("", "+", "-")
     texts = []
-    for value in values:
-        full = f"{Decimal(value.numerator) / Decimal(value.denominator):.{PLACES}f}"
-        short = full.rstrip("0").rstrip(".")
-        texts += [short] if short == full else [short, full]
-    return [t if t != "-0" else "0" for t in dict.fromkeys(texts)]
+    for places in range(_places(value), PLACES + 1):
+        digits = _digits(value, places)
+        written = [digits, digits[1:]] if digits.startswith("0.") else [digits]
+        texts += [sign + text for text in written for sign in signs]
+    return texts
 
 
 def identifier(spec: ExamSpec) -> str:

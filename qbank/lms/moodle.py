@@ -2,13 +2,15 @@
 category per slot, so that a Moodle quiz draws one random question per category.
 
 A question with one field is a `numerical` question (absolute tolerance); any other is a `cloze`
-question with one NUMERICAL field per entry, weighted by its points. Math is \\( \\) for Moodle's MathJax filter; the worked solution is the general feedback;
+question with one NUMERICAL field per entry (a MULTICHOICE menu for an answer in words), weighted
+by its points. Math is \\( \\) for Moodle's MathJax filter; the worked solution is the general feedback;
 the name and ID number say the exam, slot, version, generator and seed, so a grader finds the
 variant. Versions stream: each writes a category switch and its questions as it comes.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 from lxml import etree as ET
@@ -50,7 +52,7 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
-    single = len(entries) == 1
+    single = len(entries) == 1 and not entries[0].options
     element = ET.Element("question", type="numerical" if single else "cloze")
     _text(ET.SubElement(element, "name"), f"{spec.title[:NAME_CHARS]} - Q{question.number} version {version.code} "
                                           f"({variant.generator} v{variant.version} seed {variant.seed})")
@@ -80,7 +82,17 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
 
 
 def cloze_field(entry: fields.Entry, weight: int) -> str:
+    if entry.options:  # a words answer: a menu of its options, in their order
+        return f"{{{weight}:MULTICHOICE:" + "~".join(
+            ("=" if option == entry.value else "") + _cloze_text(option) for option in entry.options) + "}"
     return f"{{{weight}:NUMERICAL:={entry.value}:{entry.tolerance}}}"
+
+
+def _cloze_text(option: str) -> str:
+    """An option as Moodle's cloze syntax reads it: its marks (~ = # } / " \\) escaped by a backslash,
+    then as HTML text."""
+    escaped = "".join("\\" + char if char in '~=#}/"\\' else char for char in option)
+    return html.escape(escaped, quote=False)
 
 
 def _text(parent: ET.Element, value: str) -> None:

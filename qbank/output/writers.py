@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+from decimal import Decimal
+from fractions import Fraction
 
 from qbank import __version__
 from qbank.core import registry
@@ -20,7 +22,7 @@ from qbank.exam.plan import Version
 from qbank.exam.spec import ExamSpec
 
 KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "exact", "decimal", "asked",
-               "tolerance", "points")
+               "tolerance", "points", "canvas_points")
 INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
@@ -55,12 +57,27 @@ class AnswerKey(_Csv):
 def _key_rows(version: Version):
     for q in version.questions:
         labels = registry.get(q.variant.generator).labels
+        # Canvas keeps no weight per blank: a question's points go equally to its fields (one per
+        # number, one per answer in words), whatever the parts' points
+        fields = sum(_field_count(q.variant.answers[name]) for part in q.rendered.parts for name in part.answers)
         for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
             for i, name in enumerate(part.answers):
                 answer = q.variant.answers[name]
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
                        entry_labels(labels.get(name), answer.exact), _flat(answer.text), answer.decimal,
-                       _asked(part), _tolerance_cell(answer), points if i == 0 else "")
+                       _asked(part), _tolerance_cell(answer), points if i == 0 else "",
+                       _points_text(Fraction(q.points * _field_count(answer), fields)))
+
+
+def _field_count(answer) -> int:
+    """The fields an LMS gives an answer: one per number, one for an answer in words."""
+    return 1 if isinstance(answer.exact, str) else len(list(scalars(answer.exact)))
+
+
+def _points_text(points: Fraction) -> str:
+    """Points as a grader reads them: exact (2.5), or to 4 decimals where they do not end (1.4286)."""
+    text = f"{Decimal(points.numerator) / Decimal(points.denominator):.4f}"
+    return text.rstrip("0").rstrip(".")
 
 
 class Index(_Csv):

@@ -1,5 +1,6 @@
 """The paper output: exam and solution documents as LaTeX (`latex`), running the TeX engine
-safely (`compile`), and `show --pdf`'s one-variant preview (`preview`).
+safely (`compile`), a build's batches typeset and cut into per-version and merged PDFs (`typeset`,
+`pages`), and `show --pdf`'s one-variant preview (`preview`). Imported only when a PDF is asked for.
 
 May import `qbank.exam` and `qbank.core`; not the other writers (`qbank.lms`, `qbank.output`).
 """
