@@ -49,10 +49,18 @@ tex:
 # from another interpreter than PYTHON. qbank needs Python 3.11+: where python3 is older (Ubuntu
 # 22.04), python3.11 from apt makes the venv instead.
 venv:
-	@py=$(PYTHON); \
+	@py=$(PYTHON); given=$(if $(filter file default,$(origin PYTHON)),,yes); what=; \
+	if [ -n "$$given" ]; then \
+	  case "$$py" in \
+	    */*) if [ ! -e "$$py" ]; then what="does not exist"; elif [ ! -x "$$py" ]; then what="is not executable"; fi ;; \
+	    *) command -v "$$py" >/dev/null 2>&1 || what="is not a command on PATH" ;; \
+	  esac; \
+	  if [ -n "$$what" ]; then \
+	    echo "make: PYTHON=$(PYTHON) $$what (Makefile, venv target); pass the path of a Python 3.11 or newer, e.g. make PYTHON=/usr/bin/python3.11" >&2; exit 2; fi; \
+	fi; \
 	if ! $$py -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
-	  if [ "$(origin PYTHON)" != default ]; then \
-	    echo "make: PYTHON=$(PYTHON) is not a Python 3.11 or newer; pass one that is" >&2; exit 2; fi; \
+	  if [ -n "$$given" ]; then \
+	    echo "make: PYTHON=$(PYTHON) is not a Python 3.11 or newer (Makefile, venv target); pass one that is, e.g. make PYTHON=/usr/bin/python3.11" >&2; exit 2; fi; \
 	  command -v python3.11 >/dev/null || { echo "Installing python3.11 from apt (qbank needs Python 3.11+)..."; \
 	    $(APT_INSTALL) python3.11 python3.11-venv; }; \
 	  py=python3.11; \

@@ -1,10 +1,12 @@
-"""Command line: python -m qbank list | show | build exam | show-version."""
+"""Command line: python -m qbank list | describe ID | show ID | build exam [SPEC.toml] | show-version CODE."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import time
@@ -19,13 +21,16 @@ from qbank.core.exact import MAX_EXACT_CHARS, to_text
 from qbank.core.generator import make_variant, render_variant
 from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.core.params import REQUIRED
+from qbank.core.plaindoc import plain_text
 from qbank.exam import plan, spec, timing
+from qbank.exam.plan import split_points
 from qbank.output import manifest, outdir
 
 INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
 MAX_JOBS = 256     # TeX runs at once: more than any machine's cores
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 DESCRIBE_FORMS = 6  # forms `describe` draws to tell form parameters and the minutes' range
+SHOW_POINTS = 10  # `show` and `show --pdf` split this default total by the part weights (= qbank.paper.preview.POINTS)
 
 
 def main(argv=None) -> int:
@@ -59,7 +64,7 @@ def _interrupt_once(signum, frame):
 
 def _run(argv: list[str], debug: bool) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(argv).parse_args(argv)
         return args.run(args)
     except QbankError as exc:
         return _fail(f"qbank: error: {exc}", 2, debug)
@@ -84,14 +89,36 @@ def _fail(message: str, status: int, debug: bool) -> int:
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line (no usage block) and exit 2."""
+    """argparse, but a usage mistake is one line (no usage block) and exit 2; argv is the command
+    line, for a message that shows the command meant."""
+
+    def __init__(self, *args, argv=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.argv = list(argv)
 
     def error(self, message):
+        wrong = re.match(r"argument target: invalid choice: (['\"])(.*)\1 \(choose", message)
+        if wrong:  # `build midterm.toml`: the target left out, or mistyped
+            self.exit(2, f"qbank: error: '{wrong.group(2)}' is not a build target (the only one is exam); "
+                         f"did you mean: python -m qbank {_with_target(self.argv, wrong.group(2))}\n")
         self.exit(2, f"qbank: error: {message}; see {self.prog} --help\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(prog="python -m qbank", description=__doc__,
+def _with_target(argv: list[str], wrong: str) -> str:
+    """The build command line with `exam` before a spec given as the target, or instead of a mistyped one."""
+    fixed = list(argv)
+    at = next((i for i, arg in enumerate(fixed) if arg == wrong and i > fixed.index("build")), None)
+    if at is None:
+        return "build exam"
+    if wrong.lower().endswith(".toml") or os.path.exists(wrong):
+        fixed.insert(at, "exam")
+    else:
+        fixed[at] = "exam"
+    return shlex.join(fixed)
+
+
+def _parser(argv=()) -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="python -m qbank", description=__doc__, argv=argv,
                             epilog="--debug (anywhere): show the traceback of an error")
     parser.add_argument("--version", action="version", version=f"qbank {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -114,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--paper", choices=spec.PAPERS, default="a4", help="with --pdf (default a4)")
     show.set_defaults(run=_show)
 
-    build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest")
+    build = commands.add_parser("build", help="build exam and solution PDFs, answer key and manifest", argv=argv)
     build.add_argument("target", choices=("exam",))
     build.add_argument("spec", nargs="?", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
     build.add_argument("--versions", type=_count, help="number of versions (overrides the spec)")
@@ -130,12 +157,15 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     version = commands.add_parser("show-version", help="print one version's questions and answers by its code "
-                                                       "or its student's id")
+                                                       "or its student's id, from its build's manifest")
     version.add_argument("code", metavar="CODE_OR_STUDENT_ID")
+    version.add_argument("--manifest", metavar="FILE",
+                         help="read the version from this manifest.json (any build's; no spec needed)")
     version.add_argument("--spec", metavar="SPEC.toml", help="exam spec (default: the built-in exam)")
     version.add_argument("--seed", type=_seed, help="master seed, if the build overrode the spec's")
     version.add_argument("--out", default="output", metavar="DIR",
-                         help="where the exam was built (default: ./output); with a secret, its build is checked")
+                         help="where the exam was built (default: ./output): its manifest, then those of the "
+                              "builds it replaced, are searched first; with a secret, its build is checked")
     version.set_defaults(run=_show_version)
     return parser
 
@@ -234,16 +264,19 @@ def _show(args) -> int:
         preview.write_preview(gen, variant, args.seed, Path(args.pdf), Path(args.png) if args.png else None,
                               args.paper)
     rendered = render_variant(gen, variant)
+    weights = [part.weight for part in rendered.parts]
     print(f"{gen.id} v{gen.version}, seed {args.seed}: {gen.title}")
-    print(f"params: {json.dumps(variant.params)}\n")
-    print(rendered.statement.strip() + "\n")
-    for letter, part in zip("abcdefghij", rendered.parts):
-        print(f"({letter}) {part.prompt}  [{part.weight} pt{'s' if part.weight > 1 else ''}]")
+    print(f"params: {json.dumps(variant.params)}")
+    print(f"points on a default total of {SHOW_POINTS}, split by the part weights "
+          f"{':'.join(map(str, weights))} as in `show --pdf` (an exam's spec sets the question's points)\n")
+    print(plain_text(rendered.statement) + "\n")
+    for letter, part, points in zip("abcdefghijklmnop", rendered.parts, split_points(SHOW_POINTS, weights)):
+        print(f"({letter}) {plain_text(part.prompt)}  [{points} point{'' if points == 1 else 's'}]")
     print("\nanswers:")
     for name, answer in variant.answers.items():
         exact = _plain(answer.exact)
         print(f"  {name} = {exact}" + ("" if answer.decimal == exact else f"  ~ {answer.decimal}"))
-    print("\nsolution:\n" + rendered.solution.strip())
+    print("\nsolution:\n" + plain_text(rendered.solution))
     return 0
 
 
@@ -271,26 +304,83 @@ def _build(args) -> int:
     if "pdf" in exam.formats:
         print("  all-exams.pdf, all-solutions.pdf (every version, for duplex printing); exam-CODE.pdf and "
               "solutions-CODE.pdf for each version; tex/ holds the LaTeX sources")
+        print("  key-by-question.pdf (every version's answers, question by question), all-summaries.pdf and "
+              "summary-CODE.pdf (each version's answers on one page), for graders")
     timing.report(exam, versions)  # the questions' minutes against the duration; a warning past it
     return 0
 
 
 def _show_version(args) -> int:
+    """From a manifest when --manifest names one; else from the build of the spec in --out (its
+    manifest, then the manifests of the builds it replaced); else from the spec and seed."""
+    if args.manifest:
+        if args.spec or args.seed is not None:
+            raise QbankError(f"--manifest {args.manifest} holds the build's versions; give no --spec or --seed "
+                             f"with it")
+        path = Path(args.manifest)
+        exam, versions = manifest.load(path, with_secret=False)
+        version = manifest.find(versions, args.code)
+        if version is None:
+            raise QbankError(f"no version with code or student id '{args.code}' in {path}; its codes are "
+                             f"{_some(v.code for v in versions)}")
+        _print_version(exam, version, f"from {path} ({_build_of(exam)})")
+        return 0
     exam = spec.with_overrides(spec.load(args.spec), None, args.seed)
+    out = Path(args.out)
     # a wrong secret gives other codes, but a student id would still find a version: the wrong one
-    if exam.secret is not None and outdir.built_secret_check(Path(args.out), exam.title) != exam.secret.check:
+    if exam.secret is not None and outdir.built_secret_check(out, exam.title) != exam.secret.check:
         raise QbankError(f"the secret from {exam.secret.source} is not the one the build in {args.out} was made "
                          "with; give the build's secret")
-    version = plan.find_version(exam, args.code)
+    target = out / outdir.folder_name(out, exam.title)
+    kept = outdir.manifests(target)
+    for rank, path in enumerate(kept):
+        if manifest.holds(path, args.code):
+            built, versions = manifest.load(path, with_secret=False)
+            version = manifest.find(versions, args.code)
+            if version is not None:
+                which = "the current build" if rank == 0 and path.name == outdir.MANIFEST else \
+                    "an earlier build, replaced since"
+                _print_version(built, version, f"from {path}, {which} ({_build_of(built)})")
+                return 0
+    where = "the built-in default exam" if args.spec is None else args.spec
+    try:
+        version = plan.find_version(exam, args.code)
+    except QbankError:
+        if not kept:
+            raise
+        current = f" (the current build's codes are {_some(manifest.codes(kept[0]))})" \
+            if kept[0].name == outdir.MANIFEST else ""
+        raise QbankError(f"no version with code or student id '{args.code}' in the {len(kept)} "
+                         f"manifest{'s' if len(kept) > 1 else ''} of {target}{current} nor in {where} with seed "
+                         f"{exam.seed}; give --manifest FILE with the manifest.json of the build it came "
+                         f"from") from None
+    built = "no build of it" if not kept else "not in its builds"
+    _print_version(exam, version, f"from {where} and seed {exam.seed} ({built} in {out})")
+    return 0
+
+
+def _print_version(exam, version, origin: str) -> None:
     student = f", student {version.student.id} {version.student.name}" if version.student else ""
     print(f"version {version.code} (number {version.number} of {exam.versions}{student}), seed {exam.seed}")
+    print(origin)
     for q in version.questions:
         v = q.variant
         print(f"\nquestion {q.number} ({q.points} points): {v.generator} v{v.version}, seed {v.seed}")
         print(f"  params: {json.dumps(v.params)}")
         for name, answer in v.answers.items():
             print(f"  {name} = {_plain(answer.exact)}")
-    return 0
+
+
+def _build_of(exam) -> str:
+    """Which build a manifest records: its spec (and the spec's hash), seed and versions."""
+    source = "the built-in default exam" if exam.source == "built-in default exam" else exam.source
+    return (f"'{exam.title}' from {source}, spec sha256 {exam.sha256[:12]}, seed {exam.seed}, "
+            f"{exam.versions} version{'s' if exam.versions > 1 else ''}")
+
+
+def _some(codes) -> str:
+    codes = list(codes)
+    return ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
 
 
 def _plain(value) -> str:

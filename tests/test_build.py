@@ -68,12 +68,14 @@ def default_manifest(default_build):
 def test_default_build_makes_every_file(default_build, default_manifest):
     codes = [v["code"] for v in default_manifest["versions"]]
     assert len(codes) == 3
-    expected = {"all-exams.pdf", "all-solutions.pdf", "answer-key.csv", "index.csv", "manifest.json", "tex",
-                ".qbank-build"}
-    expected |= {f"{kind}-{code}.pdf" for kind in ("exam", "solutions") for code in codes}
+    expected = {"all-exams.pdf", "all-solutions.pdf", "all-summaries.pdf", "key-by-question.pdf", "answer-key.csv",
+                "index.csv", "manifest.json", "tex", ".qbank-build"}
+    expected |= {f"{kind}-{code}.pdf" for kind in ("exam", "solutions", "summary") for code in codes}
     assert {p.name for p in default_build.iterdir()} == expected
-    # one TeX run typesets every version's exam, one every key: their sources are what ran
-    assert {p.name for p in (default_build / "tex").iterdir()} == {"batch-001-exam.tex", "batch-001-solutions.tex"}
+    # one TeX run typesets every version's exam, one every key, one every summary, one the key by
+    # question: their sources are what ran
+    assert {p.name for p in (default_build / "tex").iterdir()} == {
+        "batch-001-exam.tex", "batch-001-solutions.tex", "batch-001-summary.tex", "key-by-question.tex"}
 
 
 def test_exam_pdfs_show_title_code_questions_and_pages_but_no_answers(default_build, default_manifest):
@@ -131,7 +133,10 @@ def test_every_document_has_an_even_page_count_and_its_blank_page_says_so(tmp_pa
                          "points = 5\n")
     folder = build(tmp_path / "output", str(spec_file))
     padded = 0
-    for pdf in sorted(folder.glob("*-*.pdf")):
+    # what is printed duplex, one student a sheet (a grader's summary is one page; the key by question
+    # is read, not handed out)
+    for pdf in sorted(p for p in folder.glob("*-*.pdf") if p.name.startswith(("exam", "solutions", "all-exams",
+                                                                               "all-solutions"))):
         pages = pdf_text(pdf).split("\f")[:-1]
         assert len(pages) % 2 == 0, pdf.name
         for page in pages:
@@ -171,10 +176,11 @@ def test_a_page_renders_to_an_image_with_ink(default_build, default_manifest, tm
 def test_answer_key_rows_match_the_manifest_and_points_add_up(default_build, default_manifest):
     with (default_build / "answer-key.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "label", "exact", "decimal",
-                             "asked", "tolerance", "points", "canvas_points"]
-    labelled = {r["answer"]: r["label"] for r in rows if r["label"]}
+    assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "label", "label_tex", "exact",
+                             "decimal", "asked", "tolerance", "points", "canvas_points"]
+    labelled = {r["answer"]: r["label_tex"] for r in rows if r["label_tex"]}
     assert labelled["h"] in ("h_1, h_2", "h_1, h_2, h_3") and labelled["mean"].startswith(r"\mu_1")
+    assert {r["answer"]: r["label"] for r in rows}["mean"].startswith("μ₁, μ₂")  # plain text (test_grader_keys)
     questions = {(v["code"], q["number"]): q for v in default_manifest["versions"] for q in v["questions"]}
     assert {(r["version"], int(r["question"])) for r in rows} == set(questions)
     for row in rows:
@@ -422,12 +428,14 @@ def test_batches_are_cut_into_versions_that_number_their_own_pages_in_index_orde
     assert files(folders[0]) == files(folders[1])
     folder = folders[0]
     assert sorted(p.name for p in (folder / "tex").iterdir()) == [
-        f"batch-00{n}-{kind}.tex" for n in range(1, 4) for kind in ("exam", "solutions")]
+        f"batch-00{n}-{kind}.tex" for n in range(1, 4) for kind in ("exam", "solutions", "summary")] + [
+        "key-by-question.tex"]
     # versions 1 and 3 fill the first batch, 2 and 5 the second (LuaLaTeX), 4 is left for the third
     assert ["lualatex" in (folder / "tex" / f"batch-00{n}-exam.tex").read_text()[:40] for n in range(1, 4)] == [
         False, True, False]
     index = list(csv.DictReader((folder / "index.csv").open(encoding="utf-8")))
-    for kind, column in (("exam", "exam_pdf"), ("solutions", "solutions_pdf")):
+    merged_names = {"exam": "all-exams.pdf", "solutions": "all-solutions.pdf", "summary": "all-summaries.pdf"}
+    for kind, column in (("exam", "exam_pdf"), ("solutions", "solutions_pdf"), ("summary", "summary_pdf")):
         merged = []
         for row in index:
             pages = pdf_text(folder / row[column]).split("\f")[:-1]
@@ -435,8 +443,7 @@ def test_batches_are_cut_into_versions_that_number_their_own_pages_in_index_orde
                 assert row["version"] in page and row["student_name"] in page
                 assert f"Page {number} of {len(pages)}" in page
             merged += pages
-        assert pdf_text(folder / f"all-{kind}s.pdf" if kind == "exam" else folder / "all-solutions.pdf"
-                        ).split("\f")[:-1] == merged
+        assert pdf_text(folder / merged_names[kind]).split("\f")[:-1] == merged
 
 
 def _page_texts(pdf: Path) -> list[str]:

@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from pathlib import Path
 
@@ -337,3 +338,79 @@ def test_progress_is_a_bar_on_a_terminal_one_line_otherwise_and_nothing_when_qui
     assert plain.returncode == 0 and plain.stderr == "" and "versions per second" in plain.stdout.splitlines()[0]
     quiet = build_cli(tmp_path, spec_path, "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+# Versions outlive rebuilds: a rebuild keeps the manifest of the build it replaces
+
+def _moodle_build(folder: Path, seed: int, spec_path: Path | None = None):
+    spec_path = spec_path or write_spec(folder, "Exam", versions=2)
+    result = build_cli(folder, spec_path, "--format", "moodle", "--seed", str(seed), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return folder / "out" / "exam"
+
+
+def test_a_rebuild_keeps_the_previous_manifest_under_a_name_made_of_its_spec_and_content(tmp_path):
+    first = _moodle_build(tmp_path, 1)
+    old = (first / "manifest.json").read_bytes()
+    target = _moodle_build(tmp_path, 2)
+    new = (target / "manifest.json").read_bytes()
+    kept = sorted(p.name for p in (target / outdir.ARCHIVE).iterdir())
+    assert kept == [outdir.archived_name(old)] and new != old
+    assert (target / outdir.ARCHIVE / kept[0]).read_bytes() == old  # the replaced build's manifest, unchanged
+    spec_sha = json.loads(old)["spec"]["sha256"]
+    assert kept[0].startswith(f"manifest-{spec_sha[:12]}-") and outdir.archived_name(old) == outdir.archived_name(old)
+    assert hidden(tmp_path / "out") == []
+
+
+def test_a_rebuild_identical_to_the_last_adds_nothing_and_an_archive_is_carried_whole(tmp_path):
+    target = _moodle_build(tmp_path, 1)
+    _moodle_build(tmp_path, 1)
+    assert not (target / outdir.ARCHIVE).exists()  # the same build again: byte for byte what it was
+    _moodle_build(tmp_path, 2)
+    (target / outdir.ARCHIVE / "notes-of-the-user.txt").write_text("kept\n")
+    _moodle_build(tmp_path, 3)
+    _moodle_build(tmp_path, 3)
+    kept = sorted(p.name for p in (target / outdir.ARCHIVE).iterdir())
+    assert len(kept) == 3 and "notes-of-the-user.txt" in kept  # seeds 1 and 2, and the user's file
+    seeds = sorted(json.loads(p.read_text())["seed"] for p in (target / outdir.ARCHIVE).glob("*.json"))
+    assert seeds == [1, 2] and json.loads((target / "manifest.json").read_text())["seed"] == 3
+    assert [p.parent.name for p in outdir.manifests(target)][0] == "exam"  # the current build's first
+
+
+def _in_process_exam(folder: Path, seed: int):
+    from dataclasses import replace
+    exam = spec.with_overrides(spec.load(write_spec(folder, "Exam", versions=2)), None, seed)
+    return replace(exam, formats=("moodle",))
+
+
+def test_a_full_disk_while_keeping_the_manifest_leaves_the_previous_build_whole(tmp_path, monkeypatch):
+    exam = _in_process_exam(tmp_path, 1)
+    target = build.build(exam, plan.plan(exam), tmp_path / "out")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(outdir.shutil, "copy2", full)
+    other = _in_process_exam(tmp_path, 2)
+    with pytest.raises(outdir.QbankError, match="cannot keep the previous build's manifest in .*No space left.*"
+                                                "the previous build is untouched"):
+        build.build(other, plan.plan(other), tmp_path / "out")
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert hidden(tmp_path / "out") == []
+
+
+def test_ctrl_c_while_the_manifest_is_kept_still_publishes_the_whole_build(tmp_path, monkeypatch):
+    exam = _in_process_exam(tmp_path, 1)
+    target = build.build(exam, plan.plan(exam), tmp_path / "out")
+    copy2 = shutil.copy2
+
+    def interrupted(*args, **kwargs):
+        # to the main thread (a test runner's threads would take a signal sent to the process)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # held off: the build finishes
+        return copy2(*args, **kwargs)
+    monkeypatch.setattr(outdir.shutil, "copy2", interrupted)
+    other = _in_process_exam(tmp_path, 2)
+    assert build.build(other, plan.plan(other), tmp_path / "out") == target
+    assert json.loads((target / "manifest.json").read_text())["seed"] == 2
+    assert [json.loads(p.read_text())["seed"] for p in (target / outdir.ARCHIVE).glob("*.json")] == [1]
+    assert hidden(tmp_path / "out") == []

@@ -124,11 +124,16 @@ def scalar_if_single(value):
     return value[0] if isinstance(value, tuple) and len(value) == 1 and not isinstance(value[0], tuple) else value
 
 
+def entry_label(label: str, index: int) -> str:
+    """Entry `index` of an answer labelled i_#: i_2, and i_{12} (braced: a bare i_12 is i₁2)."""
+    return label.replace("#", str(index) if index < 10 else "{" + str(index) + "}")
+
+
 def entry_labels(label: str | None, value) -> str:
     """The label as answer-key.csv writes it: "i_1, i_2" for a vector labelled i_#."""
     if label is None:
         return ""
     value = scalar_if_single(value)
     if "#" in label and isinstance(value, tuple):
-        return ", ".join(label.replace("#", str(i)) for i in range(1, len(value) + 1))
-    return label.replace("#", "1")
+        return ", ".join(entry_label(label, i) for i in range(1, len(value) + 1))
+    return entry_label(label, 1)

@@ -282,4 +282,8 @@ def find_version(spec: ExamSpec, code: str) -> Version:
         return _version(spec, index, codes[index], {})
     known = ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
     student = " and no student with that id" if ids else ""
-    raise QbankError(f"no version with code '{code}'{student} in this spec and seed; its codes are {known}")
+    exam = "the built-in default exam" if spec.source == "built-in default exam" else spec.source
+    fix = ("give --spec with the exam's spec file" if spec.source == "built-in default exam" else
+           "check the spec") + " (and --seed if the build overrode it), or --manifest with its build's manifest.json"
+    raise QbankError(f"no version with code '{code}'{student} in {exam} with seed {spec.seed}; its codes are "
+                     f"{known}; {fix}")

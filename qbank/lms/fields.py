@@ -23,6 +23,7 @@ from fractions import Fraction
 from qbank.core import registry
 from qbank.core.exact import PLACES, scalars, terminates, to_float
 from qbank.core.generator import EXACT_ASK, DECIMALS_ASK
+from qbank.core.model import entry_label
 from qbank.exam.plan import Question
 from qbank.exam.spec import ExamSpec
 from qbank.lms.html import to_html
@@ -124,7 +125,7 @@ def _label(name: str, label: str | None, index: tuple[int, ...]) -> str:
         base = f"<code>{name}</code>"
         return base + (f"[{','.join(map(str, index))}]" if index else "")
     if "#" in label:
-        text = label.replace("#", str(index[0]) if index else "1")
+        text = entry_label(label, index[0] if index else 1)
         if len(index) > 1:
             text += f"[{index[1]}]"
     else:

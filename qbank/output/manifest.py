@@ -35,21 +35,61 @@ class _Bad(Exception):
     """A field that breaks the schema: where it is and what is wrong."""
 
 
-def load(path: Path) -> tuple[ExamSpec, list[Version]]:
-    """The exam and its versions; fails if a generator now gives different answers."""
+def load(path: Path, with_secret: bool = True) -> tuple[ExamSpec, list[Version]]:
+    """The exam and its versions; fails if a generator now gives different answers.
+
+    with_secret=False (looking a version up, not rebuilding): a build's secret is not read, since
+    the manifest records every code; the exam's secret is then None."""
     path = Path(path)
-    text = read_text(path, MAX_MANIFEST_BYTES, "manifest", "give the manifest.json of a build")
+    data = _read(path)
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # also integers past Python's digit limit
-        raise QbankError(f"{path}: not a qbank manifest (not JSON: {str(exc)[:120]})") from None
-    try:
-        return _manifest(data, path)
+        return _manifest(data, path, with_secret)
     except _Bad as exc:
         raise QbankError(f"{path}: {exc}; give the manifest.json a build wrote, unedited") from None
 
 
-def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
+def holds(path: Path, code: str) -> bool:
+    """Whether the manifest at path names a version with this code or a student with this id: a
+    quick look before `load` checks the whole manifest and re-solves its versions."""
+    data = _read(Path(path))
+    versions = data.get("versions") if isinstance(data, dict) else None
+    if not isinstance(versions, list):
+        return True  # not a manifest's shape: `load` says what is wrong
+    for entry in versions:
+        if not isinstance(entry, dict):
+            return True
+        student = entry.get("student")
+        if entry.get("code") == code.strip().upper() or (
+                isinstance(student, dict) and student.get("id") == code.strip()):
+            return True
+    return False
+
+
+def codes(path: Path) -> list[str]:
+    """The version codes a manifest records (a quick look, for a message)."""
+    data = _read(Path(path))
+    versions = data.get("versions") if isinstance(data, dict) else None
+    return [str(v["code"]) for v in versions if isinstance(v, dict) and isinstance(v.get("code"), str)] \
+        if isinstance(versions, list) else []
+
+
+def find(versions: list[Version], code: str) -> Version | None:
+    """The version with this code (any case) or of the student with this id."""
+    for version in versions:
+        if version.code == code.strip().upper() or (version.student and version.student.id == code.strip()):
+            return version
+    return None
+
+
+def _read(path: Path):
+    text = read_text(path, MAX_MANIFEST_BYTES, "manifest", "give the manifest.json of a build")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # also integers past Python's digit limit
+        raise QbankError(f"{path}: not a qbank manifest (not JSON: {str(exc)[:120]})") from None
+
+
+def _manifest(data, path: Path, with_secret: bool = True) -> tuple[ExamSpec, list[Version]]:
     if nesting(data) > MAX_NESTING:
         raise _Bad(f"nests more than {MAX_NESTING} levels deep")
     _table(data, _TOP_KEYS, "the manifest")
@@ -70,7 +110,7 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
     if paper not in PAPERS:
         raise _Bad(f"exam.paper must be one of {', '.join(PAPERS)}")
     seed = _integer(data["seed"], "seed", 0, MAX_SEED)
-    secret = _secret(data.get("secret"), spec_data, path)
+    secret = _secret(data.get("secret"), spec_data, path) if with_secret else _no_secret(data.get("secret"))
     versions_data = _list(data["versions"], "versions", MAX_VERSIONS)
     versions = [_version(v, i, path) for i, v in enumerate(versions_data)]
     _same_exam(versions)
@@ -85,6 +125,13 @@ def _manifest(data, path: Path) -> tuple[ExamSpec, list[Version]]:
                     students, (), secret=secret, paper=paper, duration=texts.get("duration", ""), formats=formats,
                     fixed_layout=fixed_layout, honour_line=texts.get("honour_line", ""))
     return spec, versions
+
+
+def _no_secret(data) -> None:
+    """A secret's record checked for shape only (show-version needs no secret: the codes are stored)."""
+    if data is not None:
+        _string(_table(data, {"source", "check"}, "secret")["source"], "secret.source", 200)
+    return None
 
 
 def _secret(data, spec_data: dict, path: Path):

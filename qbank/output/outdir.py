@@ -12,6 +12,10 @@
   renames with Ctrl-C held off between them, and a later build puts back an old build whose
   new one never arrived (power cut).
 - Everything that looks at or changes OUT's hidden folders holds OUT/.qbank.lock.
+- A rebuild keeps what was handed out: the replaced build's manifest.json is copied into the new
+  build's `manifests/` (named for the spec and the manifest's own content, so the same build is
+  kept once and no clock is involved), with every file of the replaced build's `manifests/`.
+  This happens in the staging folder before the swap, so it is published whole or not at all.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from qbank.core.errors import QbankError
 from qbank.core.textfile import read_text
 
 MARKER = ".qbank-build"
+MANIFEST = "manifest.json"
+ARCHIVE = "manifests"  # the manifests of the builds a rebuild replaced
 LOCK = ".qbank.lock"
 OWNER = ".owner"
 _RENAME_EXCHANGE = 2
@@ -81,6 +87,7 @@ def publish(folder: Path, target: Path, title: str, secret_check: str | None = N
         # the secret's check value (never the secret) lets show-version refuse a wrong secret
         marker = {"qbank": __version__, "title": title} | ({"secret": secret_check} if secret_check else {})
         (folder / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+        _keep_manifests(target, folder)
         (folder / OWNER).unlink()
         if not target.exists():
             folder.rename(target)
@@ -93,6 +100,52 @@ def publish(folder: Path, target: Path, title: str, secret_check: str | None = N
             folder.rename(target)
         shutil.rmtree(old, ignore_errors=True)
         return target
+
+
+def archived_name(manifest_bytes: bytes) -> str:
+    """The archive's name for a manifest: its spec's hash, then its own (a deterministic name; the
+    same manifest archived twice is one file)."""
+    try:
+        spec_sha = str(json.loads(manifest_bytes)["spec"]["sha256"])
+    except (ValueError, KeyError, TypeError):
+        spec_sha = ""
+    spec_sha = spec_sha if re.fullmatch(r"[0-9a-f]{12,64}", spec_sha) else "unknown"
+    return f"manifest-{spec_sha[:12]}-{hashlib.sha256(manifest_bytes).hexdigest()[:12]}.json"
+
+
+def _keep_manifests(target: Path, folder: Path) -> None:
+    """Copy into the staging folder the replaced build's archive and its manifest (unless the new
+    build's manifest is the same, byte for byte)."""
+    if not target.is_dir() or target.is_symlink():
+        return
+    old_archive, archive = target / ARCHIVE, folder / ARCHIVE
+    old_manifest = target / MANIFEST
+    try:
+        if old_archive.is_dir() and not old_archive.is_symlink():
+            # everything in it, the user's files too; links are copied as links, never followed
+            shutil.copytree(old_archive, archive, symlinks=True, dirs_exist_ok=True)
+        if old_manifest.is_file() and not old_manifest.is_symlink():
+            data = old_manifest.read_bytes()
+            new = folder / MANIFEST
+            if not new.is_file() or data != new.read_bytes():
+                archive.mkdir(exist_ok=True)
+                kept = archive / archived_name(data)
+                if not kept.exists():
+                    shutil.copy2(old_manifest, kept)  # its time too: the archive's newest is the last build
+    except OSError as exc:
+        raise QbankError(f"cannot keep the previous build's manifest in {target / ARCHIVE} "
+                         f"({exc.strerror or exc}); the previous build is untouched: free some space and "
+                         f"build again") from None
+
+
+def manifests(target: Path) -> list[Path]:
+    """The manifests of the build in target: its manifest.json, then those it replaced, newest first."""
+    found = [target / MANIFEST] if (target / MANIFEST).is_file() else []
+    archive = target / ARCHIVE
+    if archive.is_dir():
+        kept = [path for path in archive.glob("*.json") if path.is_file()]
+        found += sorted(kept, key=lambda path: (-path.stat().st_mtime_ns, path.name))
+    return found
 
 
 def check_replaceable(target: Path, title: str) -> None:

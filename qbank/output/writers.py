@@ -18,12 +18,15 @@ from qbank import __version__
 from qbank.core import registry
 from qbank.core.exact import scalars
 from qbank.core.model import entry_labels
+from qbank.core.plaindoc import unicode_text
 from qbank.exam.plan import Version
 from qbank.exam.spec import ExamSpec
 
-KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "exact", "decimal", "asked",
-               "tolerance", "points", "canvas_points")
-INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf")
+# label: the answer's name in the statement's notation as plain Unicode text (∂L/∂W₂); label_tex: its LaTeX
+KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "label_tex", "exact", "decimal",
+               "asked", "tolerance", "points", "canvas_points")
+INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf",
+                 "summary_pdf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
 
@@ -63,8 +66,9 @@ def _key_rows(version: Version):
         for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
             for i, name in enumerate(part.answers):
                 answer = q.variant.answers[name]
+                label_tex = entry_labels(labels.get(name), answer.exact)
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
-                       entry_labels(labels.get(name), answer.exact), _flat(answer.text), answer.decimal,
+                       unicode_text(label_tex), label_tex, _flat(answer.text), answer.decimal,
                        _asked(part), _tolerance_cell(answer), points if i == 0 else "",
                        _points_text(Fraction(q.points * _field_count(answer), fields)))
 
@@ -89,7 +93,8 @@ class Index(_Csv):
 
     def add(self, version: Version) -> None:
         student = version.student
-        files = (f"exam-{version.code}.pdf", f"solutions-{version.code}.pdf") if self._pdfs else ("", "")
+        files = ((f"exam-{version.code}.pdf", f"solutions-{version.code}.pdf", f"summary-{version.code}.pdf")
+                 if self._pdfs else ("", "", ""))
         self.rows([(version.number, version.code, student.id if student else "", student.name if student else "",
                     version.points, *files)])
 

@@ -17,7 +17,7 @@ from pylatex.utils import escape_latex
 from qbank.core import figures, fonts, registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import decimal, decimal_latex, grouped, is_matrix, latex
-from qbank.core.model import Answer, Part, scalar_if_single
+from qbank.core.model import Answer, Part, entry_label, scalar_if_single
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.paper.compile import LUALATEX_LINE
@@ -166,7 +166,18 @@ def batch_document(spec: ExamSpec, versions: list[Version], solutions: bool, cov
     """The exams (or keys) of several versions in one document, so one TeX run typesets them all:
     each version starts on a fresh page numbered 1 and says "Page x of y" with its own y, and the
     log names each version's page count (VERSION_PAGES), by which the build cuts the PDF apart."""
-    texts = [text for version in versions for text in user_texts(spec, version)]
+    doc, first_line = new_document(spec, [text for version in versions for text in user_texts(spec, version)])
+    if any(figures.uses_figures(q.rendered.statement) for version in versions for q in version.questions):
+        doc.preamble.append(NoEscape(figures.FIGURE_PREAMBLE))
+    for version in versions:
+        doc.append(NoEscape(_version(spec, version, solutions, cover)))
+    return first_line + doc.dumps() + "\n"
+
+
+def new_document(spec: ExamSpec, texts: list[str]) -> tuple[Document, str]:
+    """An empty document on the spec's paper with LAYOUT, for the engine `texts` (the spec's and
+    roster's text it prints) need, and the source's first line: LUALATEX_LINE when pdfLaTeX cannot
+    set them, else nothing."""
     unicode = fonts.needs_lualatex(texts)
     # LuaLaTeX: fontspec instead of T1/utf8 inputenc and lmodern's Type 1 fonts; the same Latin Modern
     text_fonts = (dict(fontenc=None, inputenc=None, lmodern=False, textcomp=False) if unicode
@@ -180,11 +191,7 @@ def batch_document(spec: ExamSpec, versions: list[Version], solutions: bool, cov
             options = f"{PAPER_OPTIONS[spec.paper]},{options}"
         doc.packages.append(Package(name, options=options))
     doc.preamble.append(NoEscape(LAYOUT))
-    if any(figures.uses_figures(q.rendered.statement) for version in versions for q in version.questions):
-        doc.preamble.append(NoEscape(figures.FIGURE_PREAMBLE))
-    for version in versions:
-        doc.append(NoEscape(_version(spec, version, solutions, cover)))
-    return (LUALATEX_LINE if unicode else "") + doc.dumps() + "\n"
+    return doc, LUALATEX_LINE if unicode else ""
 
 
 def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> str:
@@ -381,11 +388,56 @@ def _answer_line(name: str, answer: Answer, decimals: int | None, label: str | N
     if label is None:
         return tag + ": " + _answer_tex(answer, decimals)
     value = scalar_if_single(answer.exact)
-    if "#" in label and isinstance(value, tuple):
-        entries = ", ".join(f"${label.replace('#', str(i))} {_entry(x, answer, decimals)}$"
-                            for i, x in enumerate(value, 1))
-        return entries + r" \quad (" + tag + ")"
-    return f"${label.replace('#', '1')}$ (" + tag + "): " + _answer_tex(answer, decimals)
+    if _by_entry(label, value):
+        return " ".join(answer_pieces(answer, decimals, label)) + r" \quad (" + tag + ")"
+    return f"${entry_label(label, 1)}$ (" + tag + "): " + _answer_tex(answer, decimals)
+
+
+def _by_entry(label: str | None, value) -> bool:
+    """Whether the key names each entry (i_1 = ..., i_2 = ...): a vector labelled i_#."""
+    return label is not None and "#" in label and isinstance(value, tuple)
+
+
+def answer_heading(name: str, answer: Answer, label: str | None) -> str:
+    """What a grader's table heads an answer's column with: its label in the statement's notation,
+    its words out of math mode so that a long one breaks (\\text{parameters of the LSTM}); nothing
+    for a vector keyed entry by entry (its entries carry the label); its name where it has no label."""
+    if label is None:
+        return r"\texttt{" + escape_latex(name) + "}"
+    if _by_entry(label, scalar_if_single(answer.exact)):
+        return ""
+    return generated(_words_out_of_math(entry_label(label, 1)))
+
+
+_TEXT = re.compile(r"\\text\{([^{}]*)\}")
+
+
+def _words_out_of_math(label: str) -> str:
+    """A math label as text: `$...$` around its math, its top-level \\text{...} words out of it, so a
+    line may break between them (`$i$ of the forget gate $g_i$`)."""
+    pieces, math, depth, i = [], "", 0, 0
+    while i < len(label):
+        match = _TEXT.match(label, i)
+        if depth == 0 and match:
+            pieces += [f"${math}$" if math.strip() else " ", match.group(1)]
+            math, i = "", match.end()
+            continue
+        depth += {"{": 1, "}": -1}.get(label[i], 0)
+        math, i = math + label[i], i + 1
+    pieces.append(f"${math}$" if math.strip() else "")
+    return re.sub(r"\s+", " ", "".join(pieces)).strip()
+
+
+def answer_pieces(answer: Answer, decimals: int | None, label: str | None) -> list[str]:
+    """An answer as a grader's table shows it under its heading (answer_heading), in pieces that a
+    line may break between, joined by spaces: the key line's value (exact, then its decimals when
+    they differ; the places a part asks for), or each entry with its label (`$i_1 = 3$,` `$i_2 = 5$`)."""
+    value = scalar_if_single(answer.exact)
+    if _by_entry(label, value):
+        entries = [f"${entry_label(label, i)} {_entry(x, answer, decimals)}$" for i, x in enumerate(value, 1)]
+        return [entry + "," for entry in entries[:-1]] + entries[-1:]
+    exact, _, shown = _entry(value, answer, decimals).removeprefix("= ").partition(r" \approx ")
+    return [f"${exact}$"] + ([rf"$\approx {shown}$"] if shown else [])
 
 
 def _places(value, places: int) -> str:

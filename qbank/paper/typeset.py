@@ -1,9 +1,11 @@
-"""A build's PDFs: LaTeX for every version, typeset in batches, cut apart, merged.
+"""A build's PDFs: LaTeX for every version, typeset in batches, cut apart, merged; and the key by
+question across every version.
 
-A batch of BATCH versions is one exam document and one solutions document, each typeset by one TeX
-run while the next batch is made; the per-version PDFs are cut out of it by page range and the
+A batch of BATCH versions is one exam, one solutions and one summary document (qbank.paper.keys),
+each typeset by one TeX run while the next batch is made; the per-version PDFs are cut out of it by page range and the
 merged PDFs are assembled from the same pages (pikepdf), so a version costs what TeX spends on its
-pages and little more. qbank.build imports this module only for a build that makes PDFs.
+pages and little more. The key by question (KEY) collects every version's answers as they pass and
+is typeset once the last version is in, beside the last batches. qbank.build imports this module only for a build that makes PDFs.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from qbank.core.errors import QbankError
 from qbank.exam.plan import Version
 from qbank.exam.spec import ExamSpec
 from qbank.paper.compile import TexError, compile_pdf, engine_for, find_pdflatex, tex_environment
+from qbank.paper.keys import KeyByQuestion, summary_document
 from qbank.paper.latex import VERSION_BEGINS, VERSION_PAGES, batch_document, check_printable, user_texts
 from qbank.paper.pages import write_pages
 
 PROGRESS_DELAY = 2  # seconds
-KINDS = ("exam", "solutions")
-MERGED = {"exam": "all-exams", "solutions": "all-solutions"}
+KINDS = ("exam", "solutions", "summary")
+MERGED = {"exam": "all-exams", "solutions": "all-solutions", "summary": "all-summaries"}
+KEY = "key-by-question"
 # Versions per TeX run: TeX's start-up (about 0.1 s) is paid once per 50 versions, and a batch's
 # generation overlaps the previous batch's typesetting (25 and 100 measured slower or no faster on
 # 50 and 500 versions). A fixed number, not one batch per core, so that the PDFs are the same bytes
@@ -73,12 +77,13 @@ class Typesetter:
         self.spec, self.staging, self.texdir, self.env = spec, staging, staging / "tex", env
         self.texdir.mkdir()
         self.pool = ThreadPoolExecutor(max_workers=jobs)
-        self.bar = tqdm(total=2 * spec.versions, unit="doc", desc="qbank: typesetting", file=sys.stderr,
+        self.bar = tqdm(total=len(KINDS) * spec.versions + 1, unit="doc", desc="qbank: typesetting", file=sys.stderr,
                         disable=not progress, delay=PROGRESS_DELAY, leave=False)
         self.waiting: dict[bool, list[Version]] = {False: [], True: []}  # needs LuaLaTeX -> versions
         self.futures: list[Future] = []
         self.pages: dict[str, tuple[Path, int, int]] = {}
         self.batches = 0
+        self.key = KeyByQuestion(spec)
 
     def __enter__(self):
         return self
@@ -86,6 +91,7 @@ class Typesetter:
     def add(self, version: Version) -> None:
         group = self.waiting[fonts.needs_lualatex(user_texts(self.spec, version))]
         group.append(version)
+        self.key.add(version)
         if len(group) == BATCH:
             self._submit(group)
 
@@ -96,7 +102,8 @@ class Typesetter:
         self.batches += 1
         for kind in KINDS:
             name = f"batch-{self.batches:03d}-{kind}"
-            tex = batch_document(self.spec, versions, kind == "solutions")
+            tex = (summary_document(self.spec, versions) if kind == "summary"
+                   else batch_document(self.spec, versions, kind == "solutions"))
             (self.texdir / f"{name}.tex").write_text(tex, encoding="utf-8")
             self.futures.append(self.pool.submit(self._typeset, engine_for(tex), name, kind))
         versions.clear()
@@ -121,12 +128,25 @@ class Typesetter:
                 write_pages(self.staging / f"{kind}-{code}.pdf", [(source, *self.pages[f"{kind}-{code}"][1:])])
         self.bar.update(len(counts))
 
+    def _typeset_key(self, engine: str) -> None:
+        """Compile the key by question and write it out whole (in a pool thread)."""
+        try:
+            total = compile_pdf(engine, self.texdir, KEY, self.env)
+        except TexError as exc:
+            raise _located(exc) from None
+        with pikepdf.open(self.texdir / f"{KEY}.pdf") as source:
+            write_pages(self.staging / f"{KEY}.pdf", [(source, 0, total)])
+        self.bar.update(1)
+
     def __exit__(self, kind, exc, traceback):
         try:
             if exc is None:
                 for group in self.waiting.values():
                     if group:
                         self._submit(group)
+                tex = self.key.document()
+                (self.texdir / f"{KEY}.tex").write_text(tex, encoding="utf-8")
+                self.futures.append(self.pool.submit(self._typeset_key, engine_for(tex)))
                 for future in self.futures:
                     future.result()
         finally:
