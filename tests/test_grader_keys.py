@@ -16,6 +16,7 @@ from qbank.core.model import entry_label
 from qbank.core.plaindoc import unicode_text
 from qbank.exam import plan, spec
 from qbank.paper.compile import compile_pdf, find_pdflatex, tex_environment
+from qbank.paper import keys
 from qbank.paper.keys import KeyByQuestion, summary_document
 
 # matrices, labelled entries, long labels in words, decimals, and a pool whose members share a slot
@@ -186,3 +187,22 @@ def test_the_answer_key_labels_are_plain_text_beside_their_latex(built):
         assert row["label"] == unicode_text(row["label_tex"]) and not re.search(r"[\\{}]", row["label"])
     labels = {row["answer"]: row["label"] for row in key}
     assert labels["h"].startswith("h₁, h₂") and labels["mean"].startswith("μ₁, μ₂")
+
+
+def test_a_question_of_many_versions_is_keyed_in_sections_that_each_number_their_pages(tmp_path, monkeypatch):
+    """Past SECTION_ROWS versions a question's key comes in sections (TeX holds a section's pages
+    until its last; 10,000 versions in one ran out of its memory): every version is in one
+    section, in code order, and each section says which versions it holds."""
+    monkeypatch.setattr(keys, "SECTION_ROWS", 3)
+    exam = spec.ExamSpec("test", "", "Sections", "", "", "", 4, 8, None, (spec.QuestionSpec(("conv.output_shape",), 6),))
+    versions = list(plan.iter_plan(exam))
+    key = keys.KeyByQuestion(exam)
+    for version in versions:
+        key.add(version)
+    (tmp_path / "key.tex").write_text(key.document())
+    compile_pdf(find_pdflatex(), tmp_path, "key", tex_environment("0"))
+    text = pdf_text(tmp_path / "key.pdf")
+    codes = sorted(v.code for v in versions)
+    assert [text.index(code) < text.index(later) for code, later in zip(codes, codes[1:])] == [True] * 7
+    ranges = re.findall(r"versions (\w{4}) to (\w{4})", text)
+    assert sorted(set(ranges)) == [(codes[0], codes[2]), (codes[3], codes[5]), (codes[6], codes[7])]

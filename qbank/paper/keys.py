@@ -23,6 +23,7 @@ from qbank.exam.spec import ExamSpec
 from qbank.paper.latex import answer_heading, answer_pieces, new_document, user, user_texts
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SECTION_ROWS = 250  # versions in one section of the key by question (see KeyByQuestion._slot)
 # (size, columns) from the roomiest down: a summary takes the first in which its version fits a page
 SUMMARY_SIZES = ((r"\small", 1), (r"\footnotesize", 2), (r"\scriptsize", 2), (r"\scriptsize", 3), (r"\tiny", 3),
                  (r"\tiny", 4))
@@ -143,10 +144,24 @@ class KeyByQuestion:
         return first_line + doc.dumps() + "\n"
 
     def _slot(self, number: int, groups: list[_Group]) -> str:
+        """The question's key; past SECTION_ROWS versions, in sections of that many, each numbering
+        its own pages: TeX holds a section's pages until its last (for "Page x of y"), and a
+        10,000-version question in one section ran out of TeX's memory."""
+        if sum(len(g.rows) for g in groups) <= SECTION_ROWS:
+            return self._section(number, groups, "")
+        sections = []
+        for group in groups:
+            rows = sorted(group.rows, key=lambda row: (row[0], row[1]))
+            for start in range(0, len(rows), SECTION_ROWS):
+                part = _Group(group.generator, group.points, group.letters, group.labels, rows[start:start + SECTION_ROWS])
+                sections.append(self._section(number, [part], f", versions {part.rows[0][0]} to {part.rows[-1][0]}"))
+        return "".join(sections)
+
+    def _section(self, number: int, groups: list[_Group], which: str) -> str:
         middle = user(self.spec.course or self.spec.title)
         versions = sum(len(g.rows) for g in groups)
-        body = [f"\n% question {number}: key by question\n",
-                rf"\qbankversion{{Q{number}}}{{Key by question: Question {number}}}{{{middle}}}" + "\n",
+        body = [f"\n% question {number}: key by question{which}\n",
+                rf"\qbankversion{{Q{number}}}{{Key by question: Question {number}{which}}}{{{middle}}}" + "\n",
                 rf"\noindent{{\Large\bfseries Question {number}}}\hfill {_points(groups[0].points)}\par\smallskip"
                 "\n", r"\noindent " + user(self.spec.title) + r" --- answer key by question, " +
                 f"{versions} version{'s' if versions != 1 else ''}, sorted by version code. "
