@@ -30,7 +30,7 @@ INTERNAL = 70      # EX_SOFTWARE: a bug of qbank's, not the user's input
 MAX_JOBS = 256     # TeX runs at once: more than any machine's cores
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 DESCRIBE_FORMS = 6  # forms `describe` draws to tell form parameters and the minutes' range
-SHOW_POINTS = 10  # `show` and `show --pdf` split this default total by the part weights (= qbank.paper.preview.POINTS)
+SHOW_POINTS = plan.PREVIEW_POINTS  # `show` and `show --pdf` split this default total by the part weights
 
 
 def main(argv=None) -> int:

@@ -255,6 +255,10 @@ def _part_points(qspec, rendered: Rendered, where: str, code: str) -> tuple[int,
     return split_points(qspec.points, [p.weight for p in parts])
 
 
+# A question previewed alone (`show`, `show --pdf`) is worth this, split by its part weights.
+PREVIEW_POINTS = 10
+
+
 def split_points(points: int, weights: list[int]) -> tuple[int, ...]:
     """Whole points in proportion to the weights, summing to points (largest remainder), and at
     least 1 for every part while there are points to go round: a part worth 0 asks for work that

@@ -98,7 +98,7 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
-    numerical = len(entries) == 1 and not entries[0].options
+    numerical = fields.one_number(entries)
     element = ET.Element("item", ident=ident, title=f"Question {question.number}, version {version.code} "
                                                     f"({variant.generator} seed {variant.seed})")
     metadata = ET.SubElement(ET.SubElement(element, "itemmetadata"), "qtimetadata")

@@ -94,6 +94,11 @@ def _fields(name: str, answer, label: str | None, options: tuple[str, ...]):
             for (index, x), t in zip(cells, tolerances)]
 
 
+def one_number(entries: list[Entry]) -> bool:
+    """Whether a question is a single number: an LMS's numerical question (a words answer is a choice)."""
+    return len(entries) == 1 and not entries[0].options
+
+
 LETTERS = "ABCDEFGHIJ"
 
 

@@ -52,7 +52,7 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
-    single = len(entries) == 1 and not entries[0].options
+    single = fields.one_number(entries)
     element = ET.Element("question", type="numerical" if single else "cloze")
     _text(ET.SubElement(element, "name"), f"{spec.title[:NAME_CHARS]} - Q{question.number} version {version.code} "
                                           f"({variant.generator} v{variant.version} seed {variant.seed})")

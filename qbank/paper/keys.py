@@ -20,7 +20,7 @@ from pylatex import NoEscape, Package
 from qbank.core import registry
 from qbank.exam.plan import Version
 from qbank.exam.spec import ExamSpec
-from qbank.paper.latex import answer_heading, answer_pieces, new_document, user, user_texts
+from qbank.paper.latex import answer_heading, answer_pieces, new_document, points_label, user, user_texts
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SECTION_ROWS = 250  # versions in one section of the key by question (see KeyByQuestion._slot)
@@ -162,7 +162,7 @@ class KeyByQuestion:
         versions = sum(len(g.rows) for g in groups)
         body = [f"\n% question {number}: key by question{which}\n",
                 rf"\qbankversion{{Q{number}}}{{Key by question: Question {number}{which}}}{{{middle}}}" + "\n",
-                rf"\noindent{{\Large\bfseries Question {number}}}\hfill {_points(groups[0].points)}\par\smallskip"
+                rf"\noindent{{\Large\bfseries Question {number}}}\hfill ({points_label(groups[0].points)})\par\smallskip"
                 "\n", r"\noindent " + user(self.spec.title) + r" --- answer key by question, " +
                 f"{versions} version{'s' if versions != 1 else ''}, sorted by version code. "
                 r"Not for distribution to students.\par\medskip" + "\n"]
@@ -234,10 +234,6 @@ def _piece(piece: str) -> str:
 def _one_line(cell: str) -> str:
     """A cell as it is measured: its lines (a student's id and name) side by side are no wider than it."""
     return cell.replace(r"\newline ", " ")
-
-
-def _points(points: int) -> str:
-    return f"({points} point{'' if points == 1 else 's'})"
 
 
 def summary_document(spec: ExamSpec, versions: list[Version]) -> str:

@@ -18,6 +18,7 @@ from qbank.core import figures, fonts, registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import decimal, decimal_latex, grouped, is_matrix, latex
 from qbank.core.model import Answer, Part, entry_label, scalar_if_single
+from qbank.core.tex import counted
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.paper.compile import LUALATEX_LINE
@@ -301,7 +302,7 @@ def _question(question: Question, solutions: bool) -> str:
     """The question as \\qbankquestion{number}{head}{whole} (see LAYOUT), head being its heading, statement
     and first part."""
     rendered = question.rendered
-    heading = rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
+    heading = rf"\qbankheading{{{question.number}}}{{{points_label(question.points)}}}" + generated(rendered.statement)
     parts = [_part(question, part, points, solutions)
              for part, points in zip(rendered.parts, question.part_points)]
     begin, end = _part_list(len(parts))
@@ -328,7 +329,7 @@ def _fixed_question(question: Question) -> str:
     rendered = question.rendered
     prompts = "".join(_prompt(part, points) for part, points in zip(rendered.parts, question.part_points))
     begin, end = _part_list(len(rendered.parts))
-    page = (rf"\qbankheading{{{question.number}}}{{{_points(question.points)}}}" + generated(rendered.statement)
+    page = (rf"\qbankheading{{{question.number}}}{{{points_label(question.points)}}}" + generated(rendered.statement)
             + begin + prompts + end)
     boxes, used = [], 0.0
     letters = "abcdefghijklmnopqrstuvwxyz" if len(rendered.parts) > 1 else [""]
@@ -352,7 +353,7 @@ def _part_list(count: int) -> tuple[str, str]:
 
 
 def _prompt(part, points: int) -> str:
-    return r"\item " + generated(part.prompt) + rf"\qbankpoints{{{_points(points)}}}"
+    return r"\item " + generated(part.prompt) + rf"\qbankpoints{{{points_label(points)}}}"
 
 
 def _part(question: Question, part, points: int, solutions: bool) -> str:
@@ -377,8 +378,8 @@ def _space(question: Question, part) -> tuple[float, float]:
     return space, squeezable(space)
 
 
-def _points(points: int) -> str:
-    return f"{points} point{'' if points == 1 else 's'}"
+def points_label(points: int) -> str:
+    return counted(points, "point")
 
 
 def _answer_line(name: str, answer: Answer, decimals: int | None, label: str | None = None) -> str:

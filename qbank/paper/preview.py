@@ -11,12 +11,12 @@ from pathlib import Path
 
 from qbank.core.errors import QbankError
 from qbank.core.generator import render_variant
-from qbank.exam.plan import Question, Version, split_points
+from qbank.exam.plan import PREVIEW_POINTS, Question, Version, split_points
 from qbank.exam.spec import ExamSpec, QuestionSpec
 from qbank.paper.compile import compile_pdf, engine_for, find_pdflatex, tex_environment
 from qbank.paper.latex import exam_document
 
-POINTS = 10  # a preview's question is worth 10 points, split by the parts' weights
+POINTS = PREVIEW_POINTS  # a preview's question, split by the parts' weights
 
 
 def write_preview(gen, variant, seed: int, pdf: Path, png: Path | None = None, paper: str = "a4") -> None:
