@@ -19,7 +19,7 @@ import sympy
 
 from qbank.core.errors import BadParam, IllPosed, QbankError
 from qbank.core.exact import MAX_EXACT_CHARS, PLACES, from_text, scalars, to_float, to_text
-from qbank.core.model import Answer, Part, Rendered, Variant
+from qbank.core.model import Answer, Part, Rendered, Variant, is_number
 from qbank.core.params import REQUIRED, Param
 from qbank.core.seeding import variant_rng
 
@@ -107,7 +107,7 @@ class Generator:
     def values_beyond_bounds(self, values: dict) -> str | None:
         """The same for exact values in any form: the bounds read values, not how they are written."""
         for name, value in values.items():
-            for x in () if isinstance(value, str) else map(sympy.sympify, scalars(value)):
+            for x in () if not is_number(value) else map(sympy.sympify, scalars(value)):
                 if abs(to_float(x)) > self.max_abs:
                     return f"{name} = {x} exceeds {self.max_abs}"
                 if x.is_Rational and self.max_denominator is not None and x.q > self.max_denominator:
@@ -282,7 +282,7 @@ def rejection(gen: Generator, params: dict, answers: dict[str, Answer]) -> str |
 def degeneracy(gen: Generator, params: dict, answers: dict[str, Answer]) -> str | None:
     """The generic rules, then the generator's own: every answer 0; a vector or matrix answer that
     the statement already gives as a parameter, or that another answer repeats."""
-    numeric = {name: a.exact for name, a in answers.items() if not isinstance(a.exact, str)}
+    numeric = {name: a.exact for name, a in answers.items() if a.kind == "number"}
     if numeric and all(x == 0 for value in numeric.values() for x in scalars(value)):
         return "every answer is 0"
     # short vectors of small integers meet each other by chance (a std equal to gamma), and so do

@@ -29,12 +29,20 @@ class Answer:
 
     @classmethod
     def of(cls, value, text: str | None = None) -> "Answer":
-        """The answer for an exact value; text, when given, is its to_text (printed once only:
-        nested forms take milliseconds to print)."""
+        """The answer for an exact value, a Choice or a Written part; text, when given, is its
+        to_text (printed once only: nested forms take milliseconds to print)."""
+        if isinstance(value, (Choice, Written)):
+            return cls(value, value.key_text, 0.0, value.to_json())
         if isinstance(value, str):
             return cls(value, value, 0.0, value)
         return cls(value, _decimal_text(value), exact.json_map(_entry_tolerance, value),
                    exact.to_text(value) if text is None else text)
+
+    @property
+    def kind(self) -> str:
+        """Which kind of answer: "number" (a scalar, vector or matrix), "words" (one of the generator's
+        options), "choice" (boxes to check) or "written" (graded by a person)."""
+        return kind_of(self.exact)
 
     @cached_property
     def tolerance(self) -> float:
@@ -45,6 +53,106 @@ class Answer:
     def latex(self) -> str:
         """The exact value as LaTeX, made when a document shows it (JSON, CSV and LMS files do not)."""
         return exact.latex(self.exact)
+
+
+def kind_of(value) -> str:
+    """The kind of an answer's value (see Answer.kind): the one place that tells them apart."""
+    if isinstance(value, Choice):
+        return "choice"
+    if isinstance(value, Written):
+        return "written"
+    return "words" if isinstance(value, str) else "number"
+
+
+def is_number(value) -> bool:
+    """Whether an answer's value is a number, vector or matrix (bounds, degeneracy and tolerances
+    apply to these only)."""
+    return kind_of(value) == "number"
+
+
+# Option letters in the order a version shows them; a choice shows at most this many.
+LETTERS = "ABCDEFGHIJKL"
+# How a choice with any number of correct options is scored (the share of its points for a response,
+# with k boxes of which r are right, i.e. checked and correct or empty and wrong): all-or-nothing: all
+# or nothing; partial: r/k; negative: (r - (k - r))/k, never below 0. A choice with exactly one correct
+# option is scored all-or-nothing: the student checks one box.
+SCORING_RULES = ("all-or-nothing", "partial", "negative")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice: a stable id (the same in every version and rebuild), its statement,
+    whether it is correct, and the one-line reason the solutions give (LaTeX, made by a generator or
+    escaped from a question file)."""
+
+    id: str
+    text: str
+    correct: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A choice answer: the options in the order this version shows them, and its scoring rule."""
+
+    options: tuple[Option, ...]
+    scoring: str = "all-or-nothing"
+    exactly_one: bool = False
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        """The letters of the correct options, in this version's order: () when none is correct."""
+        return tuple(LETTERS[i] for i, option in enumerate(self.options) if option.correct)
+
+    @property
+    def key_text(self) -> str:
+        """The key's answer: the correct letters, "A,C", or "" when none is correct."""
+        return ",".join(self.letters)
+
+    def score(self, checked) -> Fraction:
+        """The share of the points a response earns: `checked` holds the letters of the boxes checked."""
+        checked = set(checked)
+        right = sum((LETTERS[i] in checked) == option.correct for i, option in enumerate(self.options))
+        k = len(self.options)
+        if self.exactly_one or self.scoring == "all-or-nothing":
+            return Fraction(int(right == k))
+        if self.scoring == "partial":
+            return Fraction(right, k)
+        return max(Fraction(0), Fraction(right - (k - right), k))
+
+    def to_json(self) -> dict:
+        return {"kind": "choice", "scoring": self.scoring, "exactly_one": self.exactly_one,
+                "options": [{"id": o.id, "text": o.text, "correct": o.correct, "reason": o.reason}
+                            for o in self.options]}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A written answer, graded by a person: the room it gets on paper, the rubric the grader applies
+    and a model answer (LaTeX)."""
+
+    rubric: str
+    model_answer: str
+    space: float  # cm of answer space on the exam
+
+    @property
+    def key_text(self) -> str:
+        return ""
+
+    def to_json(self) -> dict:
+        return {"kind": "written", "rubric": self.rubric, "model_answer": self.model_answer, "space": self.space}
+
+
+def kind_from_json(data: dict):
+    """The Choice or Written that to_json wrote (a manifest's answer); KeyError or TypeError when it
+    is not one."""
+    if data["kind"] == "choice":
+        options = tuple(Option(str(o["id"]), str(o["text"]), o["correct"] is True, str(o["reason"]))
+                        for o in data["options"])
+        return Choice(options, str(data["scoring"]), data["exactly_one"] is True)
+    if data["kind"] == "written":
+        return Written(str(data["rubric"]), str(data["model_answer"]), float(data["space"]))
+    raise KeyError("kind")
 
 
 def _decimal_text(value) -> str:
@@ -108,14 +216,16 @@ class Variant:
             "seed": self.seed,
             "params": self.params,
             "answers": {
-                name: {"exact": a.text, "value": exact.to_numbers(a.exact)}
+                name: {"exact": a.text, "value": a.decimal if a.kind in ("choice", "written")
+                       else exact.to_numbers(a.exact)}
                 for name, a in self.answers.items()
             },
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "Variant":
-        answers = {name: Answer.of(exact.from_text(a["exact"]), a["exact"]) for name, a in data["answers"].items()}
+        answers = {name: Answer.of(kind_from_json(a["exact"])) if isinstance(a["exact"], dict)
+                   else Answer.of(exact.from_text(a["exact"]), a["exact"]) for name, a in data["answers"].items()}
         return cls(data["generator"], data["version"], data["seed"], data["params"], answers)
 
 

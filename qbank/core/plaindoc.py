@@ -28,7 +28,7 @@ SYMBOLS = plaintex.SYMBOLS | {
     "emptyset": "∅", "ast": "∗", "star": "⋆", "bullet": "•", "hbar": "ℏ", "int": "∫", "mp": "∓",
     "div": "÷", "lvert": "|", "rvert": "|", "lVert": "‖", "rVert": "‖", "lbrace": "{", "rbrace": "}",
     "colon": ":", "textendash": "–", "textemdash": "—", "S": "§", "$": "$", "ne": "≠", "cdotp": "·",
-    "upsilon": "υ", "varrho": "ϱ", "varsigma": "ς", "varpi": "ϖ", "Upsilon": "Υ", "epsilon": "ϵ",
+    "textasciitilde": "~", "textasciicircum": "^", "upsilon": "υ", "varrho": "ϱ", "varsigma": "ς", "varpi": "ϖ", "Upsilon": "Υ", "epsilon": "ϵ",
 }
 # symbols set with a space either side, as TeX spaces a relation or binary operator
 SPACED = {"times", "cdot", "approx", "le", "leq", "ge", "geq", "neq", "ne", "to", "rightarrow", "leftarrow",

@@ -40,7 +40,22 @@ def registry() -> dict[str, Generator]:
     return dict(sorted(found.items()))
 
 
+# Question files a spec names, by their id ("file:" and the path as the spec gives it): registered
+# when the spec is read, the latest reading of a path winning (a spec read again after an edit).
+_FILES: dict[str, Generator] = {}
+FILE_PREFIX = "file:"
+
+
+def register_file(gen: Generator) -> None:
+    _FILES[gen.id] = gen
+
+
 def get(generator_id: str) -> Generator:
+    if generator_id.startswith(FILE_PREFIX):
+        if generator_id in _FILES:
+            return _FILES[generator_id]
+        raise QbankError(f"the question file {generator_id.removeprefix(FILE_PREFIX)!r} has not been read; give "
+                         "--spec with the spec that names it")
     generators = registry()
     if generator_id in generators:
         return generators[generator_id]

@@ -22,7 +22,7 @@ from fractions import Fraction
 from qbank.core import registry
 from qbank.core.errors import BadParam, QbankError
 from qbank.core.generator import make_variant, render_variant
-from qbank.core.model import Rendered, Variant
+from qbank.core.model import Rendered, Variant, kind_of
 from qbank.core.seeding import derive_seed
 from qbank.exam.spec import ExamSpec, Student
 
@@ -39,6 +39,7 @@ class Question:
     variant: Variant
     rendered: Rendered
     space: float | None = None  # cm of answer space below each part; None: sized from the part
+    section: str = ""  # the heading printed before the question, if the spec gives one
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,14 @@ def sheet(spec: ExamSpec, slot: int, gen, variant: Variant) -> tuple[SheetPart, 
 
 
 def answer_shape(value) -> str:
-    """An answer's shape as a student sees it: "a scalar", "a 3-vector", "a 2x2 matrix" or "words"."""
-    if isinstance(value, str):
+    """An answer's shape as a student sees it: "a scalar", "a 3-vector", "a 2x2 matrix", "words", "a
+    choice of 4 (partial)" or "a written answer (6 cm)"."""
+    kind = kind_of(value)
+    if kind == "choice":
+        return f"a choice of {len(value.options)} ({'exactly one' if value.exactly_one else value.scoring})"
+    if kind == "written":
+        return f"a written answer ({value.space:g} cm)"
+    if kind == "words":
         return "words"
     if isinstance(value, tuple) and value and isinstance(value[0], tuple):
         return f"a {len(value)}x{len(value[0])} matrix"
@@ -239,7 +246,7 @@ def _question(spec: ExamSpec, key, code: str, slot: int, forms: dict) -> Questio
         raise QbankError(exc if str(exc).startswith(where) else f"{where}: {exc}") from None
     rendered = render_variant(gen, variant)
     return Question(slot + 1, qspec.points, _part_points(qspec, rendered, where, code), variant, rendered,
-                    qspec.answer_space)
+                    qspec.answer_space, qspec.section)
 
 
 def _part_points(qspec, rendered: Rendered, where: str, code: str) -> tuple[int, ...]:

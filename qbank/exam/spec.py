@@ -22,6 +22,7 @@ from pathlib import Path
 from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.generator import parse_params
+from qbank.core.questionfile import read_question
 from qbank.core.limits import (MAX_NESTING, MAX_POINTS, MAX_POOL, MAX_QUESTIONS, MAX_SECRET_BYTES, MAX_SEED,
                           MAX_SPEC_BYTES, MAX_TEXT_CHARS, MAX_VERSIONS, MIN_SECRET_CHARS, nesting)
 from qbank.core.textfile import read_text, within
@@ -30,7 +31,7 @@ from qbank.exam.roster import Student
 
 EXAM_KEYS = {"title", "course", "date", "instructions", "seed", "versions", "roster", "calculator", "secret", "paper",
              "duration", "roster_columns", "formats", "fixed_layout", "honour_line"}
-QUESTION_KEYS = {"generator", "pool", "points", "part_points", "params", "answer_space"}
+QUESTION_KEYS = {"generator", "pool", "file", "points", "part_points", "params", "answer_space", "section"}
 PAPERS = ("a4", "letter")
 # What a build can write: PDFs (exams and keys), Moodle XML, a Canvas QTI package.
 FORMATS = ("pdf", "moodle", "canvas")
@@ -44,6 +45,7 @@ class QuestionSpec:
     part_points: tuple[int, ...] | None = None
     params: dict = field(default_factory=dict, hash=False)
     answer_space: float | None = None  # cm below each part of the exam; None: sized from the part
+    section: str = ""              # a heading printed before the question ("Part I: Multiple choice")
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def parse(text: str, source: str, base: Path) -> ExamSpec:
     fixed_layout = exam.get("fixed_layout", False)
     if not isinstance(fixed_layout, bool):
         raise QbankError(f"{source}: [exam] fixed_layout must be true or false, not {_brief(fixed_layout)}")
-    questions = tuple(_question(q, source, f"question {i}") for i, q in enumerate(questions, 1))
+    questions = tuple(_question(q, source, f"question {i}", base) for i, q in enumerate(questions, 1))
     _check_generators(questions, calculator, source)
     return _checked_slots(ExamSpec(
         source=source, sha256=hashlib.sha256(text.encode()).hexdigest(),
@@ -250,22 +252,27 @@ def with_overrides(spec: ExamSpec, versions: int | None, seed: int | None) -> Ex
     return spec if seed is None or seed == spec.seed else _checked_slots(replace(spec, seed=seed))
 
 
-def _question(q, source: str, where: str) -> QuestionSpec:
+def _question(q, source: str, where: str, base: Path) -> QuestionSpec:
     if not isinstance(q, dict):
         raise QbankError(f"{source}: {where} must be a table")
     _only(q, QUESTION_KEYS, source, where)
-    if ("generator" in q) == ("pool" in q):
-        raise QbankError(f"{source}: {where} needs exactly one of generator = \"id\" or pool = [\"id\", ...]")
+    if sum(key in q for key in ("generator", "pool", "file")) != 1:
+        raise QbankError(f"{source}: {where} needs exactly one of generator = \"id\", file = \"questions/x.toml\" "
+                         f"or pool = [\"id\", \"questions/x.toml\", ...]")
     if "pool" in q:
         pool = q["pool"]
         if not isinstance(pool, list) or not pool or not all(isinstance(g, str) for g in pool):
-            raise QbankError(f"{source}: {where} pool must be a non-empty list of generator ids")
+            raise QbankError(f"{source}: {where} pool must be a non-empty list of generator ids or question files")
         if len(pool) > MAX_POOL or len(set(pool)) != len(pool):
             raise QbankError(f"{source}: {where} pool must list up to {MAX_POOL} different generator ids")
         if "params" in q:
             raise QbankError(f"{source}: {where} pins params for a pool; pin them on a single generator instead")
+    elif "file" in q:
+        pool = [_text(q, "file", source, where, required=True)]
     else:
         pool = [_text(q, "generator", source, where, required=True)]
+    pool = [_question_file(name, base, source, where) if name.endswith(".toml") or "file" in q else name
+            for name in pool]
     points = _integer(q, "points", source, where, default=None)
     if points is None or not 1 <= points <= MAX_POINTS:
         raise QbankError(f"{source}: {where} needs points = a whole number from 1 to {MAX_POINTS}")
@@ -283,7 +290,24 @@ def _question(q, source: str, where: str) -> QuestionSpec:
     if not valid_answer_space(space):
         raise QbankError(f"{source}: {where} answer_space must be a number of centimetres from 0 to "
                          f"{MAX_ANSWER_SPACE}, not {_brief(space)}")
-    return QuestionSpec(tuple(pool), points, part_points, params, None if space is None else float(space))
+    section = _text(q, "section", source, where).strip()
+    if "\n" in section or len(section) > MAX_SECTION_CHARS:
+        raise QbankError(f"{source}: {where} section must be one line of at most {MAX_SECTION_CHARS} characters")
+    return QuestionSpec(tuple(pool), points, part_points, params, None if space is None else float(space), section)
+
+
+MAX_SECTION_CHARS = 100
+
+
+def _question_file(name: str, base: Path, source: str, where: str) -> str:
+    """The generator id of a question file the spec names (a path in its folder), read and registered."""
+    try:
+        path = within(base, name, "question file")
+        gen = read_question(path, registry.FILE_PREFIX + name)
+    except QbankError as exc:
+        raise QbankError(f"{source}: {where}: {exc}") from None
+    registry.register_file(gen)
+    return gen.id
 
 
 def valid_answer_space(space) -> bool:

@@ -24,9 +24,12 @@ from pathlib import Path
 
 from lxml import etree as ET
 
+from qbank.core.errors import QbankError
+from qbank.core.model import Written
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.lms import fields
+from qbank.lms.html import to_html
 
 DOCTYPE = '<!DOCTYPE questestinterop SYSTEM "ims_qtiasiv1p2p1.dtd">'
 # Every text/html mattext, in this box. QTIMigrationTool passes a text/html mattext on as escaped HTML
@@ -95,19 +98,14 @@ def _attribute(text: str) -> str:
 
 
 def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET.Element:
+    asked = fields.choice_part(question)
+    if asked is not None:
+        return _choice_or_essay(version, question, ident, asked)
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
-    variant = question.variant
     numerical = fields.one_number(entries)
-    element = ET.Element("item", ident=ident, title=f"Question {question.number}, version {version.code} "
-                                                    f"({variant.generator} seed {variant.seed})")
-    metadata = ET.SubElement(ET.SubElement(element, "itemmetadata"), "qtimetadata")
-    kind = "numerical_question" if numerical else "fill_in_multiple_blanks_question"
-    for label, entry in (("question_type", kind), ("points_possible", str(question.points)),
-                         ("assessment_question_identifierref", ident + "-bank")):
-        field = ET.SubElement(metadata, "qtimetadatafield")
-        ET.SubElement(field, "fieldlabel").text = label
-        ET.SubElement(field, "fieldentry").text = entry
+    element = _item_head(version, question, ident, "numerical_question" if numerical
+                         else "fill_in_multiple_blanks_question")
     presentation = ET.SubElement(element, "presentation")
     text = fields.statement(question, parts, blanks=not numerical)
     blanks = [f"b{i}" for i in range(1, len(entries) + 1)]
@@ -132,6 +130,93 @@ def item(spec: ExamSpec, version: Version, question: Question, ident: str) -> ET
     feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
     _material(ET.SubElement(feedback, "flow_mat"), fields.feedback(question))
     return element
+
+
+def _item_head(version: Version, question: Question, ident: str, kind: str) -> ET.Element:
+    variant = question.variant
+    element = ET.Element("item", ident=ident, title=f"Question {question.number}, version {version.code} "
+                                                    f"({variant.generator} seed {variant.seed})")
+    metadata = ET.SubElement(ET.SubElement(element, "itemmetadata"), "qtimetadata")
+    for label, entry in (("question_type", kind), ("points_possible", str(question.points)),
+                         ("assessment_question_identifierref", ident + "-bank")):
+        field = ET.SubElement(metadata, "qtimetadatafield")
+        ET.SubElement(field, "fieldlabel").text = label
+        ET.SubElement(field, "fieldentry").text = entry
+    return element
+
+
+def _choice_or_essay(version: Version, question: Question, ident: str, asked) -> ET.Element:
+    """A written part as an `essay_question` (graded by hand); a choice with one correct option as a
+    `multiple_choice_question`; one with any number correct as a `multiple_dropdowns_question` of a
+    true/false menu per option, each an equal share, when scored partial, else as a
+    `multiple_choice_question` among every set of boxes, the right set earning the points
+    (all-or-nothing). Canvas cannot take points off per box (`negative`): such a spec is refused
+    when read. Canvas's own `multiple_answers_question` is not used: it scores checked correct
+    options minus checked wrong ones over the correct ones, which is none of the rules."""
+    if not isinstance(asked, Written) and not asked.exactly_one and asked.scoring == "negative":
+        raise QbankError(f"question {question.number} ({question.variant.generator}): Canvas cannot take points "
+                         "off per box (scoring = \"negative\"); pin scoring = \"partial\" or \"all-or-nothing\", or "
+                         "build without canvas")
+    statement = fields.statement(question, []) + fields.choice_prompt(question)
+    if isinstance(asked, Written):
+        element = _item_head(version, question, ident, "essay_question")
+        presentation = ET.SubElement(element, "presentation")
+        _material(presentation, statement)
+        response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
+        ET.SubElement(ET.SubElement(response, "render_fib"), "response_label", ident="answer1", rshuffle="No")
+        _outcomes(element)
+    elif not asked.exactly_one and asked.scoring == "partial":
+        element = _item_head(version, question, ident, "multiple_dropdowns_question")
+        presentation = ET.SubElement(element, "presentation")
+        blanks = [f"s{i}" for i in range(1, len(asked.options) + 1)]
+        _material(presentation, statement + '<ol type="A">' + "".join(
+            f"<li>{to_html(o.text)} [{b}]</li>" for o, b in zip(asked.options, blanks)) + "</ol>")
+        processing = _outcomes(element)
+        share = fields.number(100 / len(blanks))
+        for blank, option in zip(blanks, asked.options):
+            _pick(presentation, processing, f"response_{blank}", blank, ["True", "False"],
+                  0 if option.correct else 1, share, "Add")
+    else:
+        element = _item_head(version, question, ident, "multiple_choice_question")
+        presentation = ET.SubElement(element, "presentation")
+        if asked.exactly_one:
+            picks = [to_html(o.text) for o in asked.options]
+            right = next(i for i, o in enumerate(asked.options) if o.correct)
+        else:
+            statement += fields.option_list(asked) + "<p>Pick the set of statements you check.</p>"
+            combos = fields.combinations(asked)
+            picks = [html.escape(text) for text, _ in combos]
+            right = next(i for i, (_, share) in enumerate(combos) if share == 1)
+        _material(presentation, statement)
+        _pick(presentation, _outcomes(element), "response1", None, picks, right, "100", "Set")
+    feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
+    _material(ET.SubElement(feedback, "flow_mat"), fields.feedback(question))
+    return element
+
+
+def _outcomes(element: ET.Element) -> ET.Element:
+    processing = ET.SubElement(element, "resprocessing")
+    outcomes = ET.SubElement(processing, "outcomes")
+    ET.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    return processing
+
+
+def _pick(presentation: ET.Element, processing: ET.Element, response_id: str, blank: str | None, texts: list[str],
+          right: int, score: str, action: str) -> None:
+    """One pick among texts (a menu named `blank`, or the item's own choices); `score` when the right
+    one is picked."""
+    response = ET.SubElement(presentation, "response_lid", ident=response_id, rcardinality="Single")
+    if blank:
+        ET.SubElement(ET.SubElement(response, "material"), "mattext", texttype="text/plain").text = blank
+    render = ET.SubElement(response, "render_choice")
+    for number, text in enumerate(texts):
+        label = ET.SubElement(render, "response_label", ident=f"{response_id}_{number}")
+        ET.SubElement(ET.SubElement(label, "material"), "mattext",
+                      texttype="text/plain" if blank else "text/html").text = text if blank else HTML_BOX.format(text)
+    condition = ET.SubElement(processing, "respcondition", attrib={"continue": "Yes" if blank else "No"})
+    ET.SubElement(ET.SubElement(condition, "conditionvar"), "varequal", respident=response_id).text = \
+        f"{response_id}_{right}"
+    ET.SubElement(condition, "setvar", action=action, varname="SCORE").text = score
 
 
 def _blank_line(entry: fields.Entry, blank: str) -> str:

@@ -12,6 +12,7 @@ the options its generator declares (no LMS grades free text), a field worth its 
 from __future__ import annotations
 
 import functools
+import itertools
 import hashlib
 import html
 import json
@@ -23,7 +24,7 @@ from fractions import Fraction
 from qbank.core import registry
 from qbank.core.exact import PLACES, scalars, terminates, to_float
 from qbank.core.generator import EXACT_ASK, DECIMALS_ASK
-from qbank.core.model import entry_label
+from qbank.core.model import LETTERS, entry_label
 from qbank.exam.plan import Question
 from qbank.exam.spec import ExamSpec
 from qbank.lms.html import to_html
@@ -99,7 +100,6 @@ def one_number(entries: list[Entry]) -> bool:
     return len(entries) == 1 and not entries[0].options
 
 
-LETTERS = "ABCDEFGHIJ"
 
 
 def lettered(options: tuple[str, ...]) -> str:
@@ -234,3 +234,46 @@ def member_identifier(exam: str, *parts_: object) -> str:
     """A stable identifier for a slot, version ... of the exam identified by `exam` (computed once:
     the roster it hashes is read once, not once per item)."""
     return "q" + hashlib.sha256(":".join([exam, *map(str, parts_)]).encode()).hexdigest()[:20]
+
+
+def choice_part(question: Question):
+    """The answer of a question that is one choice or one written part (an LMS's multiple-choice or
+    essay question), or None for a question of numbers and words."""
+    answers = [question.variant.answers[name] for part in question.rendered.parts for name in part.answers]
+    kinds = {answer.kind for answer in answers}
+    if not kinds & {"choice", "written"}:
+        return None
+    if len(answers) != 1:
+        raise ValueError(f"{question.variant.generator}: a choice or written answer must be its question's only one")
+    return answers[0].exact
+
+
+# What an LMS writes a choice with any number of correct options as: one pick among every set of
+# boxes a student may check, each scored by the rule (all-or-nothing, negative), or a true/false menu
+# per option, each an equal share (partial). See the README's "Choice questions in Moodle and Canvas".
+MAX_COMBINATION_OPTIONS = 5
+
+
+def combinations(choice) -> list[tuple[str, Fraction]]:
+    """Every set of checked boxes as the LMS option that stands for it ("A and C", "none of them"),
+    by size then letter, with the share of the points the choice's rule gives it."""
+    letters = LETTERS[:len(choice.options)]
+    if len(letters) > MAX_COMBINATION_OPTIONS:
+        raise ValueError(f"a choice of {len(letters)} options has too many combinations for an LMS")
+    sets = [combo for size in range(len(letters) + 1) for combo in itertools.combinations(letters, size)]
+    return [(_combination_text(combo), choice.score(combo)) for combo in sets]
+
+
+def _combination_text(combo: tuple[str, ...]) -> str:
+    if not combo:
+        return "None of them"
+    return combo[0] if len(combo) == 1 else ", ".join(combo[:-1]) + " and " + combo[-1]
+
+
+def option_list(choice) -> str:
+    """The options as a lettered HTML list, for a question whose picks name letters."""
+    return '<ol type="A">' + "".join(f"<li>{to_html(option.text)}</li>" for option in choice.options) + "</ol>"
+
+
+def choice_prompt(question: Question) -> str:
+    return "".join(to_html(part.prompt) for part in question.rendered.parts)

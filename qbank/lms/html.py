@@ -19,6 +19,8 @@ _ARROW = re.compile(r"\\qbank(arrow|up)\{(\w+)\}\{(\w+)\}\{((?:[^{}]|\{(?:[^{}]|
 _ENVIRONMENT = re.compile(r"\\begin\{(center|tabular|enumerate)\}(?:\{[^{}]*\})?((?:(?!\\begin\{).)*?)\\end\{\1\}",
                           re.S)
 _TEXT_COMMANDS = ((re.compile(r"\\texttt\{([^{}]*)\}"), r"<code>\1</code>"), (re.compile(r"\\_"), "_"),
+                  (re.compile(r"\\textbf\{([^{}]*)\}"), r"<b>\1</b>"), (re.compile(r"\\(&amp;|%|#)"), r"\1"),
+                  (re.compile(r"\\textasciitilde\{\}"), "&#126;"), (re.compile(r"\\textasciicircum\{\}"), "^"),
                   (re.compile(r"\\allowbreak\s*"), ""),
                   (re.compile(r"``"), "\u201c"), (re.compile(r"''"), "\u201d"), (re.compile(r"~"), "\u00a0"),
                   (re.compile(r"---"), "\u2014"), (re.compile(r"--"), "\u2013"))

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import html
 import math
+from fractions import Fraction
 
 from lxml import etree as ET
 
+from qbank.core.model import Written
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
 from qbank.lms import fields
+from qbank.lms.html import to_html
 
 NAME_CHARS = 100  # of the exam title in names and categories (Moodle allows 255 in all)
 
@@ -49,13 +52,15 @@ def _category(spec: ExamSpec, slot: int) -> ET.Element:
 
 
 def question_element(spec: ExamSpec, version: Version, question: Question) -> ET.Element:
+    asked = fields.choice_part(question)
+    if asked is not None:
+        return _choice_or_essay(spec, version, question, asked)
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
     variant = question.variant
     single = fields.one_number(entries)
     element = ET.Element("question", type="numerical" if single else "cloze")
-    _text(ET.SubElement(element, "name"), f"{spec.title[:NAME_CHARS]} - Q{question.number} version {version.code} "
-                                          f"({variant.generator} v{variant.version} seed {variant.seed})")
+    _head(element, spec, version, question)
     text = fields.statement(question, parts)
     if single:
         text += "".join(part.prompt for part in parts)
@@ -64,12 +69,7 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
         text += '<ol type="a">' + "".join(
             f"<li>{part.prompt}<br>" + "<br>".join(f"{entry.label} = {next(cloze)}" for entry in part.entries) + "</li>"
             for part in parts) + "</ol>"
-    _text(ET.SubElement(element, "questiontext", format="html"), text)
-    _text(ET.SubElement(element, "generalfeedback", format="html"), fields.feedback(question))
-    ET.SubElement(element, "defaultgrade").text = str(question.points)
-    ET.SubElement(element, "penalty").text = "0"
-    ET.SubElement(element, "hidden").text = "0"
-    ET.SubElement(element, "idnumber").text = f"{version.code}-{question.number}"
+    _body(element, version, question, text)
     if single:
         (entry,) = entries
         answer = ET.SubElement(element, "answer", fraction="100", format="moodle_auto_format")
@@ -79,6 +79,71 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
         for tag, value in (("unitgradingtype", "0"), ("unitpenalty", "0"), ("showunits", "3"), ("unitsleft", "0")):
             ET.SubElement(element, tag).text = value
     return element
+
+
+def _head(element: ET.Element, spec: ExamSpec, version: Version, question: Question) -> None:
+    variant = question.variant
+    _text(ET.SubElement(element, "name"), f"{spec.title[:NAME_CHARS]} - Q{question.number} version {version.code} "
+                                          f"({variant.generator} v{variant.version} seed {variant.seed})")
+
+
+def _body(element: ET.Element, version: Version, question: Question, text: str) -> None:
+    _text(ET.SubElement(element, "questiontext", format="html"), text)
+    _text(ET.SubElement(element, "generalfeedback", format="html"), fields.feedback(question))
+    ET.SubElement(element, "defaultgrade").text = str(question.points)
+    ET.SubElement(element, "penalty").text = "0"
+    ET.SubElement(element, "hidden").text = "0"
+    ET.SubElement(element, "idnumber").text = f"{version.code}-{question.number}"
+
+
+def _choice_or_essay(spec: ExamSpec, version: Version, question: Question, asked) -> ET.Element:
+    """A written part as an `essay` (graded by hand, its rubric as the grader's information); a choice
+    with one correct option as a single-answer `multichoice`; one with any number correct, scored
+    partial, as a `cloze` of a true/false menu per option, else as a single-answer `multichoice`
+    among every set of boxes, each set's fraction the rule's score (fields.combinations)."""
+    statement = fields.statement(question, []) + fields.choice_prompt(question)
+    if isinstance(asked, Written):
+        element = ET.Element("question", type="essay")
+        _head(element, spec, version, question)
+        _body(element, version, question, statement)
+        for tag, value in (("responseformat", "editor"), ("responserequired", "1"), ("responsefieldlines", "12"),
+                           ("attachments", "0"), ("attachmentsrequired", "0")):
+            ET.SubElement(element, tag).text = value
+        _text(ET.SubElement(element, "graderinfo", format="html"),
+              "<p><b>Rubric.</b></p>" + to_html(asked.rubric) + "<p><b>Model answer.</b></p>" + to_html(asked.model_answer))
+        _text(ET.SubElement(element, "responsetemplate", format="html"), "")
+        return element
+    if not asked.exactly_one and asked.scoring == "partial":
+        element = ET.Element("question", type="cloze")
+        _head(element, spec, version, question)
+        menus = "".join(f"<li>{to_html(option.text)} {{1:MULTICHOICE:{'=' if option.correct else ''}True~"
+                        f"{'' if option.correct else '='}False}}</li>" for option in asked.options)
+        _body(element, version, question, statement + f'<ol type="A">{menus}</ol>')
+        return element
+    element = ET.Element("question", type="multichoice")
+    _head(element, spec, version, question)
+    if asked.exactly_one:
+        picks = [(to_html(o.text), Fraction(int(o.correct)), to_html(o.reason)) for o in asked.options]
+    else:
+        statement += fields.option_list(asked) + "<p>Pick the set of statements you check.</p>"
+        picks = [(html.escape(text), share, "") for text, share in fields.combinations(asked)]
+    _body(element, version, question, statement)
+    for tag, value in (("single", "true"), ("shuffleanswers", "0"),
+                       ("answernumbering", "ABCD" if asked.exactly_one else "none"), ("showstandardinstruction", "0")):
+        ET.SubElement(element, tag).text = value
+    for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+        _text(ET.SubElement(element, tag, format="html"), "")
+    for text, share, reason in picks:
+        answer = ET.SubElement(element, "answer", fraction=_fraction(share), format="html")
+        _text(answer, text)
+        _text(ET.SubElement(answer, "feedback", format="html"), reason)
+    return element
+
+
+def _fraction(share: Fraction) -> str:
+    """A share as Moodle's percentage: whole where it is, else to Moodle's 5 places (33.33333)."""
+    percent = share * 100
+    return str(int(percent)) if percent.denominator == 1 else f"{float(percent):.5f}"
 
 
 def cloze_field(entry: fields.Entry, weight: int) -> str:

@@ -19,7 +19,7 @@ from qbank.core.exact import from_text
 from qbank.core.generator import render_variant, solve_variant
 from qbank.core.limits import (MAX_ANSWER_ITEMS, MAX_ANSWERS, MAX_ID_CHARS, MAX_MANIFEST_BYTES, MAX_NAME_CHARS,
                           MAX_NESTING, MAX_POINTS, MAX_QUESTIONS, MAX_SEED, MAX_TEXT_CHARS, MAX_VERSIONS, nesting)
-from qbank.core.model import Variant
+from qbank.core.model import LETTERS, SCORING_RULES, Variant
 from qbank.core.textfile import read_text, within
 from qbank.exam.plan import CODE_ALPHABET, CODE_LENGTH, Question, Version
 from qbank.exam.roster import Student
@@ -28,7 +28,7 @@ from qbank.exam.spec import MAX_ANSWER_SPACE, PAPERS, ExamSpec, check_formats, r
 _CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 _TOP_KEYS = {"qbank", "spec", "exam", "seed", "secret", "versions"}
 # fields that manifests of older qbank versions lack
-_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space", "formats", "fixed_layout"}
+_OPTIONAL_KEYS = {"secret", "paper", "duration", "answer_space", "formats", "fixed_layout", "section"}
 
 
 class _Bad(Exception):
@@ -171,7 +171,7 @@ def _version(data, index: int, path: Path) -> Version:
 
 
 def _question(data, index: int, where: str, path: Path, code: str) -> Question:
-    data = _table(data, {"number", "points", "part_points", "answer_space", "variant"}, where)
+    data = _table(data, {"number", "points", "part_points", "answer_space", "section", "variant"}, where)
     if _integer(data["number"], f"{where}.number", 1, MAX_QUESTIONS) != index + 1:
         raise _Bad(f"{where}.number is {data['number']}, expected {index + 1}")
     points = _integer(data["points"], f"{where}.points", 1, MAX_POINTS)
@@ -201,7 +201,9 @@ def _question(data, index: int, where: str, path: Path, code: str) -> Question:
     if len(part_points) != len(rendered.parts):
         raise _Bad(f"{where}.part_points has {len(part_points)} entries, but the question has "
                    f"{len(rendered.parts)} parts")
-    return Question(index + 1, points, part_points, variant, rendered, None if space is None else float(space))
+    section = _string(data.get("section", ""), f"{where}.section", 100)
+    return Question(index + 1, points, part_points, variant, rendered, None if space is None else float(space),
+                    section)
 
 
 def _variant(data, where: str) -> Variant:
@@ -217,9 +219,33 @@ def _variant(data, where: str) -> Variant:
     if len(answers) > MAX_ANSWERS:  # bounded before the walk (1,000,000 answers once took 88 s)
         raise _Bad(f"{where}.answers has {len(answers):,} entries; a variant has at most {MAX_ANSWERS}")
     for name, answer in answers.items():
-        if not isinstance(answer, dict) or not _is_exact_text(answer.get("exact")):
+        if isinstance(answer, dict) and isinstance(answer.get("exact"), dict):
+            _kind(answer["exact"], f"{where}.answers.{name[:40]}.exact")
+        elif not isinstance(answer, dict) or not _is_exact_text(answer.get("exact")):
             raise _Bad(f"{where}.answers.{name[:40]}.exact must be an exact value or a list of them")
     return Variant.from_json(data)
+
+
+def _kind(data: dict, where: str) -> None:
+    """A choice or written answer as Choice.to_json and Written.to_json write it, bounded."""
+    if data.get("kind") == "choice":
+        _table(data, {"kind", "scoring", "exactly_one", "options"}, where)
+        if data["scoring"] not in SCORING_RULES or not isinstance(data["exactly_one"], bool):
+            raise _Bad(f"{where} has an unknown scoring rule")
+        for i, option in enumerate(_list(data["options"], f"{where}.options", len(LETTERS))):
+            option = _table(option, {"id", "text", "correct", "reason"}, f"{where}.options[{i}]")
+            for key in ("id", "text", "reason"):
+                _string(option[key], f"{where}.options[{i}].{key}", 2_000)
+            if not isinstance(option["correct"], bool):
+                raise _Bad(f"{where}.options[{i}].correct must be true or false")
+    elif data.get("kind") == "written":
+        _table(data, {"kind", "rubric", "model_answer", "space"}, where)
+        _string(data["rubric"], f"{where}.rubric", 5_000)
+        _string(data["model_answer"], f"{where}.model_answer", 5_000)
+        if isinstance(data["space"], bool) or not isinstance(data["space"], (int, float)) or not 0 < data["space"] <= 20:
+            raise _Bad(f"{where}.space must be centimetres from 0 to 20")
+    else:
+        raise _Bad(f"{where} must be an exact value, a list of them, or a choice or written answer")
 
 
 def _is_exact_text(value, inside_list: bool = False) -> bool:

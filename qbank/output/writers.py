@@ -17,14 +17,17 @@ from fractions import Fraction
 from qbank import __version__
 from qbank.core import registry
 from qbank.core.exact import scalars
-from qbank.core.model import entry_labels
-from qbank.core.plaindoc import unicode_text
+from qbank.core.model import LETTERS, entry_labels
+from qbank.core.plaindoc import plain_text, unicode_text
 from qbank.exam.plan import Version
 from qbank.exam.spec import ExamSpec
 
 # label: the answer's name in the statement's notation as plain Unicode text (∂L/∂W₂); label_tex: its LaTeX
+# a choice's exact is the letters of its correct options in the version's order ("A,C"; empty when none
+# is), options maps each letter to its option's stable id ("A=ensemble B=test-off"); a written answer's
+# rubric is in rubric, as plain text
 KEY_COLUMNS = ("version", "student_id", "question", "part", "answer", "label", "label_tex", "exact", "decimal",
-               "asked", "tolerance", "points", "canvas_points")
+               "asked", "tolerance", "points", "canvas_points", "options", "rubric")
 INDEX_COLUMNS = ("number", "version", "student_id", "student_name", "points", "exam_pdf", "solutions_pdf",
                  "summary_pdf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,16 +69,27 @@ def _key_rows(version: Version):
         for letter, part, points in zip("abcdefghijklmnopqrstuvwxyz", q.rendered.parts, q.part_points):
             for i, name in enumerate(part.answers):
                 answer = q.variant.answers[name]
-                label_tex = entry_labels(labels.get(name), answer.exact)
+                numbers = answer.kind in ("number", "words")
+                label_tex = entry_labels(labels.get(name), answer.exact) if numbers else ""
                 yield (version.code, version.student.id if version.student else "", q.number, letter, name,
-                       unicode_text(label_tex), label_tex, _flat(answer.text), answer.decimal,
-                       _asked(part), _tolerance_cell(answer), points if i == 0 else "",
-                       _points_text(Fraction(q.points * _field_count(answer), fields)))
+                       unicode_text(label_tex), label_tex, _flat(answer.text) if numbers else answer.decimal,
+                       answer.decimal if numbers else "", _asked(part, answer),
+                       _tolerance_cell(answer) if numbers else "", points if i == 0 else "",
+                       _points_text(Fraction(q.points * _field_count(answer), fields)), *_kind_cells(answer))
+
+
+def _kind_cells(answer) -> tuple[str, str]:
+    """The options and rubric cells: a choice's letters with their option ids, a written answer's rubric."""
+    if answer.kind == "choice":
+        return " ".join(f"{letter}={option.id}" for letter, option in zip(LETTERS, answer.exact.options)), ""
+    if answer.kind == "written":
+        return "", plain_text(answer.exact.rubric)
+    return "", ""
 
 
 def _field_count(answer) -> int:
     """The fields an LMS gives an answer: one per number, one for an answer in words."""
-    return 1 if isinstance(answer.exact, str) else len(list(scalars(answer.exact)))
+    return len(list(scalars(answer.exact))) if answer.kind == "number" else 1
 
 
 def _points_text(points: Fraction) -> str:
@@ -99,8 +113,12 @@ class Index(_Csv):
                     version.points, *files)])
 
 
-def _asked(part) -> str:
-    """What the part asks for, which is what the tolerance grades."""
+def _asked(part, answer) -> str:
+    """What the part asks for, which is what the tolerance (a choice's rule) grades."""
+    if answer.kind == "choice":
+        return "choice, exactly one" if answer.exact.exactly_one else f"choice, {answer.exact.scoring}"
+    if answer.kind == "written":
+        return "written, by the rubric"
     return "exact" if part.decimals is None else f"{part.decimals} decimals"
 
 
@@ -136,7 +154,8 @@ class Manifest:
             "number": version.number, "code": version.code,
             "student": {"id": version.student.id, "name": version.student.name} if version.student else None,
             "questions": [{"number": q.number, "points": q.points, "part_points": list(q.part_points),
-                           "answer_space": q.space, "variant": q.variant.to_json()} for q in version.questions],
+                           "answer_space": q.space} | ({"section": q.section} if q.section else {})
+                          | {"variant": q.variant.to_json()} for q in version.questions],
         }
         self._handle.write(("" if self._first else ",\n") + json.dumps(data, ensure_ascii=False))
         self._first = False

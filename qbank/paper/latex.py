@@ -17,7 +17,7 @@ from pylatex.utils import escape_latex
 from qbank.core import figures, fonts, registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import decimal, decimal_latex, grouped, is_matrix, latex
-from qbank.core.model import Answer, Part, entry_label, scalar_if_single
+from qbank.core.model import LETTERS, Answer, Part, entry_label, scalar_if_single
 from qbank.core.tex import counted
 from qbank.exam.plan import Question, Version
 from qbank.exam.spec import ExamSpec
@@ -80,6 +80,13 @@ LAYOUT = r"""
   \parfillskip=0pt \finalhyphendemerits=0 \par}}
 % rows of a matrix or vector of fractions never touch
 \renewcommand{\arraystretch}{1.35}
+% choice options: a box and the letter hanging in the margin of the list, the statement beside them
+\newcommand{\qbankchoicebox}{\fbox{\rule{0pt}{0.75em}\hspace{0.75em}}}
+\newcommand{\qbankchecked}{\rlap{\qbankchoicebox}\makebox[\dimexpr0.75em+2\fboxsep+2\fboxrule\relax]{\raisebox{0.12em}{$\times$}}}
+\newcommand{\qbankfilled}{\rule[-\dimexpr\fboxsep+\fboxrule\relax]{\dimexpr0.75em+2\fboxsep+2\fboxrule\relax}{\dimexpr0.75em+2\fboxsep+2\fboxrule\relax}}
+\newenvironment{qbankoptions}{\begin{list}{}{\leftmargin=3.6em\labelwidth=3.2em\labelsep=0.4em\itemsep=3pt
+  \topsep=4pt}}{\end{list}}
+\newcommand{\qbanksection}[1]{\par\addvspace{\bigskipamount}\noindent{\Large\bfseries #1}\par\nobreak\medskip}
 \newcommand{\qbankheading}[2]{\par\addvspace{\bigskipamount}\noindent{\large\bfseries Question #1}\hfill(#2)%
   \par\nobreak\smallskip}
 \newdimen\qbankroom
@@ -207,10 +214,12 @@ def _version(spec: ExamSpec, version: Version, solutions: bool, cover: bool) -> 
             rf"\qbankversion{{{version.code}}}{{{label}\texttt{{{version.code}}}}}{{{middle}}}" + "\n"]
     if cover:
         body.append(_cover(spec, version, solutions))
-    if spec.fixed_layout and not solutions:
-        body += [_fixed_question(question) for question in version.questions]
-    else:
-        body += [_question(question, solutions) for question in version.questions]
+    section = ""
+    for question in version.questions:
+        if question.section and question.section != section:
+            body.append(r"\qbanksection{" + user(question.section) + "}\n")
+        section = question.section or section
+        body.append(_fixed_question(question) if spec.fixed_layout and not solutions else _question(question, solutions))
     if cover:  # a preview (no cover) is no print run: no end mark, no duplex padding
         end = "End of the answer key" if solutions else "End of exam"
         body.append(rf"\par\bigskip\begin{{center}}\textbf{{{end}}}\end{{center}}" + "\n")
@@ -241,12 +250,22 @@ def _cover(spec: ExamSpec, version: Version, solutions: bool) -> str:
     if not solutions:
         cover.append(r"\paragraph{Instructions.}")
         cover.append(_instructions(spec))
+        if any(q.variant.answers[name].kind == "choice" for q in version.questions for part in q.rendered.parts
+               for name in part.answers):
+            cover.append(r"\par\medskip\noindent " + CHOICE_RULE)
         if spec.honour_line:
             cover.append(_honour_line(spec.honour_line))
     document = "key" if solutions else "exam"
     cover.append(rf"\qbankpagecount{{This {document} has #1 pages, this cover included.}}")
     cover.append(r"\vfill" + _grading_table(version, solutions) + r"\vfill\newpage")
     return "%\n".join(cover) + "\n"
+
+
+# The pen-and-paper rule for choice boxes, printed once on the cover of an exam that has choices.
+CHOICE_RULE = (r"\textbf{Choice questions.} Check an option by crossing its box (\qbankchecked). To take a "
+               r"cross back, fill the box completely (\qbankfilled); to check a filled box again, draw a cross "
+               r"beside it. Any number of a question's options may be correct, none included, unless the "
+               r"question asks for exactly one; each question says how it is scored.")
 
 
 def _instructions(spec: ExamSpec) -> str:
@@ -308,7 +327,7 @@ def _question(question: Question, solutions: bool) -> str:
     begin, end = _part_list(len(parts))
     head = heading + begin + parts[0] + end
     whole = heading + begin + "".join(parts) + end
-    if solutions:
+    if solutions and not _only_choices(question):
         whole += r"\paragraph{Worked solution.}" + generated(rendered.solution)
     squeeze = 0.0 if solutions else sum(_space(question, part)[1] for part in rendered.parts)
     return (f"% question {question.number}: {question.variant.generator}\n"
@@ -359,6 +378,11 @@ def _prompt(part, points: int) -> str:
 def _part(question: Question, part, points: int, solutions: bool) -> str:
     answers = [(name, question.variant.answers[name]) for name in part.answers]
     prompt = _prompt(part, points)
+    kinds = {answer.kind for _, answer in answers}
+    if "choice" in kinds:
+        return prompt + "".join(_options(answer.exact, solutions) for _, answer in answers)
+    if "written" in kinds and solutions:
+        return prompt + r"\par\smallskip\emph{Graded by the rubric of the worked solution.}"
     if solutions:
         labels = registry.get(question.variant.generator).labels
         return prompt + "".join(r"\par\smallskip " + _answer_line(name, answer, part.decimals, labels.get(name))
@@ -369,6 +393,18 @@ def _part(question: Question, part, points: int, solutions: bool) -> str:
             + rf"\par\vspace{{{space:.1f}cm minus {squeeze:.1f}cm}}")
 
 
+def _options(choice, solutions: bool) -> str:
+    """A choice's options, each after its box and letter; in the key, the correct boxes crossed and
+    each option's reason beneath it."""
+    items = []
+    for letter, option in zip(LETTERS, choice.options):
+        box = r"\qbankchecked" if solutions and option.correct else r"\qbankchoicebox"
+        reason = (r"\par{\small\itshape " + ("True" if option.correct else "False") + ": " + generated(option.reason)
+                  + "}") if solutions else ""
+        items.append(rf"\item[{box}\enspace\textbf{{{letter}}}] " + generated(option.text) + reason)
+    return r"\begin{qbankoptions}" + "".join(items) + r"\end{qbankoptions}"
+
+
 def _space(question: Question, part) -> tuple[float, float]:
     """A part's answer space and how much of it may be squeezed: the spec's answer_space is kept
     exactly as asked; the sized one may give up squeezable() of itself."""
@@ -376,6 +412,12 @@ def _space(question: Question, part) -> tuple[float, float]:
         return question.space, 0.0
     space = answer_space(part, [question.variant.answers[name] for name in part.answers])
     return space, squeezable(space)
+
+
+def _only_choices(question: Question) -> bool:
+    """Whether every part is a choice: its key shows every option's reason, no worked solution."""
+    return all(question.variant.answers[name].kind == "choice" for part in question.rendered.parts
+               for name in part.answers)
 
 
 def points_label(points: int) -> str:
@@ -433,6 +475,10 @@ def answer_pieces(answer: Answer, decimals: int | None, label: str | None) -> li
     """An answer as a grader's table shows it under its heading (answer_heading), in pieces that a
     line may break between, joined by spaces: the key line's value (exact, then its decimals when
     they differ; the places a part asks for), or each entry with its label (`$i_1 = 3$,` `$i_2 = 5$`)."""
+    if answer.kind == "choice":
+        return [r"\textbf{" + (", ".join(answer.exact.letters) or "none") + "}"]
+    if answer.kind == "written":
+        return [r"\emph{by the rubric}"]
     value = scalar_if_single(answer.exact)
     if _by_entry(label, value):
         entries = [f"${entry_label(label, i)} {_entry(x, answer, decimals)}$" for i, x in enumerate(value, 1)]
@@ -487,6 +533,11 @@ ANSWER_LINE_CM, PER_WORK_LINE_CM, SPACE_FLOOR_CM, SPACE_CEILING_CM, SQUEEZE = 0.
 def answer_space(part: Part, answers: list[Answer]) -> float:
     """Room to write in, in cm, from the work the part asks for (its declared lines of working, else
     its weight) and the shape of what it asks for."""
+    kinds = {answer.kind for answer in answers}
+    if "choice" in kinds:
+        return 0.0  # the boxes are the answer
+    if "written" in kinds:
+        return max(answer.exact.space for answer in answers if answer.kind == "written")
     lines = part.work if part.work is not None else part.weight
     space = ANSWER_LINE_CM + PER_WORK_LINE_CM * lines
     for answer in answers:
