@@ -18,6 +18,7 @@ from qbank import INTERRUPTED, INTERRUPTED_LINE, __version__, build, leave_inter
 from qbank.core import registry
 from qbank.core.errors import QbankError
 from qbank.core.exact import MAX_EXACT_CHARS, to_text
+from qbank.core.model import kind_of
 from qbank.core.generator import make_variant, render_variant
 from qbank.core.limits import MAX_NESTING, MAX_SEED, MAX_SPEC_BYTES, nesting
 from qbank.core.params import REQUIRED
@@ -385,7 +386,11 @@ def _some(codes) -> str:
 
 def _plain(value) -> str:
     """The key's text of an exact value: to_text prints each shared subtree once (sympy's str()
-    re-prints nested tanh forms for minutes)."""
+    re-prints nested tanh forms for minutes); a choice's correct letters, a written part's rubric."""
+    if kind_of(value) == "choice":
+        return ", ".join(value.letters) or "none correct"
+    if kind_of(value) == "written":
+        return "graded by the rubric: " + plain_text(value.rubric)
     return _listed(to_text(value))
 
 

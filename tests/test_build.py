@@ -177,7 +177,7 @@ def test_answer_key_rows_match_the_manifest_and_points_add_up(default_build, def
     with (default_build / "answer-key.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["version", "student_id", "question", "part", "answer", "label", "label_tex", "exact",
-                             "decimal", "asked", "tolerance", "points", "canvas_points"]
+                             "decimal", "asked", "tolerance", "points", "canvas_points", "options", "rubric"]
     labelled = {r["answer"]: r["label_tex"] for r in rows if r["label_tex"]}
     assert labelled["h"] in ("h_1, h_2", "h_1, h_2, h_3") and labelled["mean"].startswith(r"\mu_1")
     assert {r["answer"]: r["label"] for r in rows}["mean"].startswith("μ₁, μ₂")  # plain text (test_grader_keys)

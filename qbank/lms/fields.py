@@ -22,6 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from qbank.core import registry
+from qbank.core.errors import QbankError
 from qbank.core.exact import PLACES, scalars, terminates, to_float
 from qbank.core.generator import EXACT_ASK, DECIMALS_ASK
 from qbank.core.model import LETTERS, entry_label
@@ -259,7 +260,9 @@ def combinations(choice) -> list[tuple[str, Fraction]]:
     by size then letter, with the share of the points the choice's rule gives it."""
     letters = LETTERS[:len(choice.options)]
     if len(letters) > MAX_COMBINATION_OPTIONS:
-        raise ValueError(f"a choice of {len(letters)} options has too many combinations for an LMS")
+        raise QbankError(f"a choice of {len(letters)} options with any number correct has {2 ** len(letters)} sets of "
+                         f"boxes, too many to offer in Moodle or Canvas; show at most {MAX_COMBINATION_OPTIONS} "
+                         "(params = { show = 4 }), or build without moodle and canvas")
     sets = [combo for size in range(len(letters) + 1) for combo in itertools.combinations(letters, size)]
     return [(_combination_text(combo), choice.score(combo)) for combo in sets]
 

@@ -245,7 +245,7 @@ def _kind(data: dict, where: str) -> None:
         if isinstance(data["space"], bool) or not isinstance(data["space"], (int, float)) or not 0 < data["space"] <= 20:
             raise _Bad(f"{where}.space must be centimetres from 0 to 20")
     else:
-        raise _Bad(f"{where} must be an exact value, a list of them, or a choice or written answer")
+        raise _Bad(f"{where} must be an exact value or a list of them (or a choice or written answer)")
 
 
 def _is_exact_text(value, inside_list: bool = False) -> bool:
