@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from qbank.core.errors import QbankError
 from qbank.core.generator import make_variant
 from qbank.core.questionfile import read_question
 

@@ -10,7 +10,7 @@ Plain text is escaped for LaTeX (& % # _ ~ ^ print as themselves); a backslash, 
 unpaired $ outside math is refused, so no LaTeX command of a file runs except inside math, and
 math may use only the commands of MATH_COMMANDS (what plaindoc, MathJax and amsmath all know).
 
-The concept bank (generators/concepts/*.toml) is made of the same files: `concept.<stem>`.
+The concept bank's statements (generators/concepts/*.toml) are written in the same format.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def read_question(path: Path, gen_id: str) -> Generator:
     return from_data(data, path, gen_id)
 
 
-def from_data(data: dict, path, gen_id: str, version: int = 1) -> Generator:
+def from_data(data: dict, path, gen_id: str) -> Generator:
     """A generator from a question file's parsed TOML."""
     if nesting(data) > MAX_NESTING:
         raise FileError(path, "(file)", f"nests lists and tables more than {MAX_NESTING} deep")
@@ -87,9 +87,9 @@ def from_data(data: dict, path, gen_id: str, version: int = 1) -> Generator:
     if len(kinds) != 1:
         raise FileError(path, "(file)", "give exactly one of [[option]] tables (a choice), rubric = \"...\" "
                                         "(a written question) or answer = NUMBER (a computed one)")
-    common = dict(id=gen_id, version=version, title=_plain_line(data, "title", path, 100, required=True),
+    common = dict(id=gen_id, title=_plain_line(data, "title", path, 100, required=True),
                   statement=_latex(data, "statement", path, MAX_FIELD_CHARS, required=True),
-                  topics=_topics(data, path), file_minutes=_minutes(data, path), source=str(path))
+                  topics=_topics(data, path), file_minutes=_minutes(data, path))
     misplaced = {"choice": {"answer_space", "model_answer", "tolerance", "decimals"},
                  "written": {"show", "exactly_one", "scoring", "tolerance", "decimals"},
                  "number": {"show", "exactly_one", "scoring", "answer_space", "model_answer"}}[kinds[0]] & set(data)
@@ -176,25 +176,11 @@ def _made(cls, common: dict, **attributes) -> Generator:
     return cls()
 
 
-def bundled(folder: Path, family: str, module: str) -> dict[str, type]:
-    """The generator classes of a bundled bank of question files, by class name: `family.<stem>`
-    for each folder/<stem>.toml, in name order (registry loads them like any generator)."""
-    classes = {}
-    for path in sorted(folder.glob("*.toml")):
-        gen = read_question(path, f"{family}.{path.stem}")
-        cls = type(gen)
-        cls.__module__ = module
-        cls.__qualname__ = cls.__name__ = "Q_" + path.stem
-        classes[cls.__name__] = cls
-    return classes
-
-
 class FileQuestion(Generator):
     """What every question file's generator shares."""
 
     abstract = True
     statement: str = ""
-    source: str = ""
     file_minutes: int | None = None
 
     def minutes(self, parts) -> int:

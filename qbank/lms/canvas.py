@@ -150,8 +150,8 @@ def _choice_or_essay(version: Version, question: Question, ident: str, asked) ->
     `multiple_choice_question`; one with any number correct as a `multiple_dropdowns_question` of a
     true/false menu per option, each an equal share, when scored partial, else as a
     `multiple_choice_question` among every set of boxes, the right set earning the points
-    (all-or-nothing). Canvas cannot take points off per box (`negative`): such a spec is refused
-    when read. Canvas's own `multiple_answers_question` is not used: it scores checked correct
+    (all-or-nothing). Canvas cannot take points off per box (`negative`): such a build is refused
+    in one line. Canvas's own `multiple_answers_question` is not used: it scores checked correct
     options minus checked wrong ones over the correct ones, which is none of the rules."""
     if not isinstance(asked, Written) and not asked.exactly_one and asked.scoring == "negative":
         raise QbankError(f"question {question.number} ({question.variant.generator}): Canvas cannot take points "
@@ -165,7 +165,7 @@ def _choice_or_essay(version: Version, question: Question, ident: str, asked) ->
         response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
         ET.SubElement(ET.SubElement(response, "render_fib"), "response_label", ident="answer1", rshuffle="No")
         _outcomes(element)
-    elif not asked.exactly_one and asked.scoring == "partial":
+    elif fields.menu_per_option(asked):
         element = _item_head(version, question, ident, "multiple_dropdowns_question")
         presentation = ET.SubElement(element, "presentation")
         blanks = [f"s{i}" for i in range(1, len(asked.options) + 1)]
@@ -179,16 +179,10 @@ def _choice_or_essay(version: Version, question: Question, ident: str, asked) ->
     else:
         element = _item_head(version, question, ident, "multiple_choice_question")
         presentation = ET.SubElement(element, "presentation")
-        if asked.exactly_one:
-            picks = [to_html(o.text) for o in asked.options]
-            right = next(i for i, o in enumerate(asked.options) if o.correct)
-        else:
-            statement += fields.option_list(asked) + "<p>Pick the set of statements you check.</p>"
-            combos = fields.combinations(asked)
-            picks = [html.escape(text) for text, _ in combos]
-            right = next(i for i, (_, share) in enumerate(combos) if share == 1)
-        _material(presentation, statement)
-        _pick(presentation, _outcomes(element), "response1", None, picks, right, "100", "Set")
+        listed, picks = fields.picks(asked)
+        _material(presentation, statement + listed)
+        right = next(i for i, (_, share, _) in enumerate(picks) if share == 1)
+        _pick(presentation, _outcomes(element), "response1", None, [text for text, _, _ in picks], right, "100", "Set")
     feedback = ET.SubElement(element, "itemfeedback", ident="general_fb")
     _material(ET.SubElement(feedback, "flow_mat"), fields.feedback(question))
     return element

@@ -101,8 +101,6 @@ def one_number(entries: list[Entry]) -> bool:
     return len(entries) == 1 and not entries[0].options
 
 
-
-
 def lettered(options: tuple[str, ...]) -> str:
     """A words answer's options as HTML, lettered, for an LMS field that takes the letter."""
     return " ".join(f"({letter}) {html.escape(option)}" for letter, option in zip(LETTERS, options))
@@ -251,12 +249,28 @@ def choice_part(question: Question):
 
 # What an LMS writes a choice with any number of correct options as: one pick among every set of
 # boxes a student may check, each scored by the rule (all-or-nothing, negative), or a true/false menu
-# per option, each an equal share (partial). See the README's "Choice questions in Moodle and Canvas".
+# per option, each an equal share (partial). See the README's "Choice and written questions".
 MAX_COMBINATION_OPTIONS = 5
 
 
+def menu_per_option(choice) -> bool:
+    """Whether an LMS asks the choice as a true/false menu per option (partial scoring of any number
+    correct: each menu an equal share), rather than as one pick (picks())."""
+    return not choice.exactly_one and choice.scoring == "partial"
+
+
+def picks(choice) -> tuple[str, list[tuple[str, Fraction, str]]]:
+    """A choice asked as one pick: what the statement adds (the lettered options, when the picks are
+    sets of them), and each pick as (HTML, the share of the points it earns, its reason's HTML): the
+    options themselves where exactly one is correct, else every set of boxes (combinations())."""
+    if choice.exactly_one:
+        return "", [(to_html(o.text), Fraction(int(o.correct)), to_html(o.reason)) for o in choice.options]
+    return (option_list(choice) + "<p>Pick the set of statements you check.</p>",
+            [(html.escape(text), share, "") for text, share in combinations(choice)])
+
+
 def combinations(choice) -> list[tuple[str, Fraction]]:
-    """Every set of checked boxes as the LMS option that stands for it ("A and C", "none of them"),
+    """Every set of checked boxes as the LMS option that stands for it ("A and C", "None of them"),
     by size then letter, with the share of the points the choice's rule gives it."""
     letters = LETTERS[:len(choice.options)]
     if len(letters) > MAX_COMBINATION_OPTIONS:

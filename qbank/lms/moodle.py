@@ -57,7 +57,6 @@ def question_element(spec: ExamSpec, version: Version, question: Question) -> ET
         return _choice_or_essay(spec, version, question, asked)
     parts = fields.parts(question)
     entries = [entry for part in parts for entry in part.entries]
-    variant = question.variant
     single = fields.one_number(entries)
     element = ET.Element("question", type="numerical" if single else "cloze")
     _head(element, spec, version, question)
@@ -113,7 +112,7 @@ def _choice_or_essay(spec: ExamSpec, version: Version, question: Question, asked
               "<p><b>Rubric.</b></p>" + to_html(asked.rubric) + "<p><b>Model answer.</b></p>" + to_html(asked.model_answer))
         _text(ET.SubElement(element, "responsetemplate", format="html"), "")
         return element
-    if not asked.exactly_one and asked.scoring == "partial":
+    if fields.menu_per_option(asked):
         element = ET.Element("question", type="cloze")
         _head(element, spec, version, question)
         menus = "".join(f"<li>{to_html(option.text)} {{1:MULTICHOICE:{'=' if option.correct else ''}True~"
@@ -122,12 +121,8 @@ def _choice_or_essay(spec: ExamSpec, version: Version, question: Question, asked
         return element
     element = ET.Element("question", type="multichoice")
     _head(element, spec, version, question)
-    if asked.exactly_one:
-        picks = [(to_html(o.text), Fraction(int(o.correct)), to_html(o.reason)) for o in asked.options]
-    else:
-        statement += fields.option_list(asked) + "<p>Pick the set of statements you check.</p>"
-        picks = [(html.escape(text), share, "") for text, share in fields.combinations(asked)]
-    _body(element, version, question, statement)
+    listed, picks = fields.picks(asked)
+    _body(element, version, question, statement + listed)
     for tag, value in (("single", "true"), ("shuffleanswers", "0"),
                        ("answernumbering", "ABCD" if asked.exactly_one else "none"), ("showstandardinstruction", "0")):
         ET.SubElement(element, tag).text = value
